@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The README's test command: create or reuse .venv in the checkout, install psvae with its dev tools, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "is ignored: it is neither" || true
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" MPLBACKEND=Agg HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+echo "== notebooks (nbdev_test)"
+.venv/bin/nbdev_test --n_workers 2 --do_print --timing
+echo "== tests/ (pytest)"
+.venv/bin/python -m pytest -q tests
