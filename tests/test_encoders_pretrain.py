@@ -1,0 +1,35 @@
+"""End to end: the mini encoder's pretraining (smoke size) through Learner, its folder, reloading, and probe.json."""
+import json
+
+import pytest
+import torch
+
+from psvae.core import ConfigError
+from psvae.encoders import load_encoder, pretrain_mini_encoder, probe_encoder, MiniEncoder
+
+
+def test_pretrain_smoke_then_probe(tmp_path):
+    enc_dir = pretrain_mini_encoder(tmp_path / "run", smoke=True, progress=False)
+    assert enc_dir == tmp_path / "run" / "encoder"
+    assert {p.name for p in enc_dir.iterdir()} >= {"encoder.json", "config.json", "model.safetensors"}
+    assert (tmp_path / "run" / "text" / "vocab.json").is_file()
+    enc = load_encoder("auto", tmp_path / "run")  # a run folder resolves to its encoder/
+    assert isinstance(enc, MiniEncoder) and enc.grid == (8, 8)
+    with torch.no_grad(): tokens = enc(torch.rand(2, 3, 64, 64))
+    assert tokens.shape == (2, 64, enc.width)
+    # a second call resumes the finished run: same weights
+    again = load_encoder("mini", pretrain_mini_encoder(tmp_path / "run", smoke=True, progress=False))
+    for a, b in zip(enc.state_dict().values(), again.state_dict().values()): assert torch.equal(a, b)
+    res = probe_encoder(enc_dir, tmp_path / "probe", n_train=60, n_test=20, progress=False)
+    saved = json.loads((tmp_path / "probe" / "probe.json").read_text())
+    assert saved == res
+    assert {"top1", "top5", "n_classes", "n_train", "n_test"} <= set(saved)
+    assert saved["n_train"] == 60 and saved["n_test"] == 20 and 0 <= saved["top1"] <= saved["top5"] <= 1
+
+
+def test_hub_id_offline_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ConfigError, match="HF_HUB_OFFLINE=1 forbids downloading"):
+        load_encoder("siglip2", "google/siglip2-so400m-patch14-224")
+    with pytest.raises(ConfigError, match="pass both train_dir and test_dir"):
+        probe_encoder(MiniEncoder(), "/tmp/unused", train_dir="/tmp")
