@@ -290,9 +290,7 @@ class SigLIP2Encoder(RepresentationEncoder):
     @property
     def norm(self): return self._vm.post_layernorm
 
-    def save_pretrained(self, path: str | Path) -> Path:
-        "Write the transformers checkpoint (config.json, model.safetensors) plus `encoder.json`, atomically."
-        return _save_hf(self, path)
+    save_pretrained = DINOv2Encoder.save_pretrained  # the same checkpoint layout: transformers files + encoder.json
 
 # %% ../nbs/04_encoders.ipynb #77f81e39
 _ENCODER_CLASSES = {"dinov2": DINOv2Encoder, "siglip2": SigLIP2Encoder, "mini": MiniEncoder}
