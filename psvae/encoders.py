@@ -422,7 +422,7 @@ class MiniPretrainConfig(Config):
     text_width: int = 96  # text tower width
     text_depth: int = 1  # text tower blocks
     text_heads: int = 4  # text tower attention heads
-    max_words: int = 48  # captions are cut to this many words
+    max_words: int = 128  # captions are cut to this many words (dense Shapes captions reach ~115)
     presets: ClassVar[dict] = {"mini": {}, "paper": {}}
 
 class TextTower(nn.Module):
@@ -608,8 +608,9 @@ class TokenPixelDecoder(nn.Module):
         return self.out(self.net(tokens.transpose(1, 2).reshape(b, c, self.grid, self.grid))) + 0.5
 
 def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    "Per-image PSNR in dB of images in [0,1]."
-    return -10 * torch.log10(((x.clamp(0, 1) - y) ** 2).flatten(1).mean(1).clamp(min=1e-10))
+    "Per-image PSNR in dB of images in [0,1], `x` clamped to [0,1], capped at 100 dB: `psvae.metrics.psnr`."
+    from psvae.metrics import psnr as _psnr  # the one PSNR of psvae; imported here, as psvae.metrics imports this module
+    return _psnr(x.clamp(0, 1), y, max_db=100.0)
 
 def _recon_loss(model, batch, step):
     pred = model["decoder"](model["encoder"](batch["image"]))

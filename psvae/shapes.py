@@ -855,8 +855,9 @@ def consistency_scores(reference, output, keep: np.ndarray | torch.Tensor | None
     if a.shape != b.shape: raise ImageError(f"reference is {a.shape[:2]} but output is {b.shape[:2]}: render both at one size")
     keep = np.ones(a.shape[:2], bool) if keep is None else np.asarray(keep, bool)
     if not keep.any(): return dict(psnr=float("inf"), ssim=1.0, consistency=1.0)
-    mse = float(((a - b) ** 2)[keep].mean())
-    psnr = float("inf") if mse == 0 else 10 * math.log10(1 / mse)
+    from psvae.metrics import psnr as masked_psnr  # the one PSNR of psvae; imported here, as psvae.metrics imports psvae.encoders
+    chw = lambda z: torch.from_numpy(z).double().permute(2, 0, 1)[None]
+    psnr = float(masked_psnr(chw(b), chw(a), mask=torch.from_numpy(np.ascontiguousarray(keep))[None], max_db=None)[0])
     ssim = float(_ssim_map(a, b)[keep].mean())
     c = 0.5 * float(np.clip((psnr - 15) / 30, 0, 1)) + 0.5 * float(np.clip(ssim, 0, 1))
     return dict(psnr=psnr, ssim=ssim, consistency=c)

@@ -49,3 +49,32 @@ def test_demo_smoke_runs_and_reuses_stages(tmp_path):
     r = run("demo", "--smoke", "--out", str(out))
     assert r.returncode == 0 and "reusing finished results" in r.stdout
     assert (out / "toy" / "toy.json").stat().st_mtime_ns == mtime
+
+
+def test_train_vae_and_eval_recon_smoke(tmp_path):
+    "pretrain-encoder -> train-vae (two variants) -> eval-recon, as a user chains them; smoke sizes (numbers mean nothing)."
+    r = run("pretrain-encoder", "--smoke", "--out", str(tmp_path / "enc"))
+    assert r.returncode == 0, r.stderr
+    for v in ("rae", "psvae"):
+        r = run("train-vae", "--smoke", "--variant", v, "--channels", "8", "--encoder-path", str(tmp_path / "enc" / "encoder"),
+                "--out", str(tmp_path / v))
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / v / "vae" / "model.safetensors").is_file() and (tmp_path / v / "result.json").is_file()
+    assert (tmp_path / "psvae" / "stage2" / "vae").is_dir() and not (tmp_path / "rae" / "stage2").exists()
+    # a finished run is reused; a different config in the same folder is refused with the fix named
+    r = run("train-vae", "--smoke", "--variant", "psvae", "--channels", "8", "--encoder-path", str(tmp_path / "enc" / "encoder"),
+            "--out", str(tmp_path / "psvae"))
+    assert r.returncode == 0 and "saved to" in r.stdout
+    r = run("train-vae", "--smoke", "--variant", "psvae", "--channels", "4", "--encoder-path", str(tmp_path / "enc" / "encoder"),
+            "--out", str(tmp_path / "psvae"))
+    assert r.returncode == 2 and "different config" in r.stderr
+    r = run("eval-recon", "--vae", str(tmp_path / "rae"), str(tmp_path / "psvae"), "--out", str(tmp_path / "eval"),
+            "--n-test", "16", "--fd-encoder", str(tmp_path / "enc" / "encoder"))
+    assert r.returncode == 0, r.stderr
+    rows = json.loads((tmp_path / "eval" / "recon.json").read_text())["rows"]
+    assert [(x["variant"], x["channels"]) for x in rows] == [("rae", 128), ("psvae", 8)]
+    for x in rows:
+        for k in ("psnr", "ssim", "lpips", "fd_mini", "probe_top1", "probe_top5"):
+            assert k in x, k
+        assert x["lpips"] is None and 0 <= x["probe_top1"] <= x["probe_top5"] <= 1
+    assert "PS-VAE" in r.stdout or "28.79" in r.stdout
