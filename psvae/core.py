@@ -49,8 +49,10 @@ class Config:
 
     @classmethod
     def preset(cls, name: str = "mini", **overrides) -> "Config":
-        "The config of preset `name` (`mini` or `paper`), with `overrides` applied on top."
-        check_preset(name)
+        "The config of preset `name` (`mini`, `paper`, or one of the class's own `presets`), with `overrides` applied on top."
+        if name not in PRESETS and name not in cls.presets:
+            known = ", ".join(dict.fromkeys([*PRESETS, *cls.presets]))
+            raise ConfigError(f"unknown {cls.__name__} preset {name!r}: choose one of {known}")
         values = dict(cls.presets.get(name, {}))
         cls._check_keys(values, f"preset {name!r}")
         cls._check_keys(overrides, "overrides")

@@ -428,14 +428,14 @@ def eval_recon(vae_dirs: Sequence[str | Path], # folders written by `PSVAE.save_
     missing = [str(p) for p in paths if not (p / "config.json").is_file()]
     if missing: raise ConfigError(f"no saved VAE in {missing}: pass folders written by train_vae (run folder or its vae/)")
     if not paths: raise ConfigError("pass at least one VAE folder")
-    models = [PSVAE.from_pretrained(p).eval() for p in paths]
-    size = models[0].out_size
+    first = PSVAE.from_pretrained(paths[0]).eval()  # the others load one at a time in the loop below
+    size = first.out_size
     if test_dir is None:
         test = RenderedShapes(n_test, size, seed=seed, progress=progress).images
         images = [test[i:i + 64].float() / 255 for i in range(0, n_test, 64)]
     else:
         from psvae.data import ImageFolderDataset
-        ds = ImageFolderDataset(test_dir, encoder_size=models[0].encoder.image_size, target_size=size)
+        ds = ImageFolderDataset(test_dir, encoder_size=first.encoder.image_size, target_size=size)
         idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n_test].tolist()
         images = [torch.stack([ds[j]["target"] for j in idx[i:i + 64]]) for i in range(0, len(idx), 64)]
     if isinstance(fd_encoder, str) and fd_encoder == "mini": ref = mini_encoder(progress=progress)
@@ -444,15 +444,15 @@ def eval_recon(vae_dirs: Sequence[str | Path], # folders written by `PSVAE.save_
     if ref is not None: ref = ref.to(dev).eval()
     probe_data = tuple(RenderedShapes(n, MINI_SIZE, seed=s, progress=progress) for n, s in zip(probe_sizes, (1, 2))) if probe else None
     rows = []
-    for p, m in zip(paths, models):
-        m.to(dev)
+    for i, p in enumerate(paths):
+        m = (first if i == 0 else PSVAE.from_pretrained(p).eval()).to(dev)
         r = evaluate_reconstruction(m.reconstruct, images, encoder=ref, lpips_weights=lpips_weights, device=dev, progress=progress)
         row = {"variant": m.variant, "channels": m.latent_channels, "path": str(p), **{k: r.get(k) for k in ("psnr", "ssim", "lpips", "fd_mini", "rfid")}}
         if probe:
             pr = latent_probe(lambda x: m.encode(x).mode(), data=probe_data, device=dev, progress=progress)
             row.update(probe_top1=pr["top1"], probe_top5=pr["top5"])
         else: row.update(probe_top1=None, probe_top5=None)
-        rows.append(row); m.cpu()
+        rows.append(row); del m
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / "recon.json", {"rows": rows, "n_test": sum(len(b) for b in images), "seed": seed,
                                            "test": str(test_dir) if test_dir else "shapes"})

@@ -77,12 +77,6 @@ class VAEConfig(Config):
     presets: ClassVar[dict] = {"mini": {}, "paper": dict(encoder="dinov2", **_PAPER_SIZES),
                                "paper_siglip2": dict(encoder="siglip2", **_PAPER_SIZES)}
 
-    @classmethod
-    def preset(cls, name: str = "mini", **overrides) -> "VAEConfig":
-        "The config of preset `name` (`mini`, `paper` or `paper_siglip2`), with `overrides` applied on top."
-        if name not in cls.presets: raise ConfigError(f"unknown VAEConfig preset {name!r}: choose one of {list(cls.presets)}")
-        cls._check_keys(overrides, "overrides")
-        return cls(**{**cls.presets[name], **overrides})
 
     @property
     def spec(self) -> VariantSpec: return VARIANTS[self.variant]
