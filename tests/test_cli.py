@@ -78,3 +78,30 @@ def test_train_vae_and_eval_recon_smoke(tmp_path):
             assert k in x, k
         assert x["lpips"] is None and 0 <= x["probe_top1"] <= x["probe_top5"] <= 1
     assert "PS-VAE" in r.stdout or "28.79" in r.stdout
+    # the generator on that VAE: train-gen t2i -> train-gen edit (from the t2i result) -> sample -> edit, smoke sizes
+    r = run("train-gen", "--smoke", "--vae", str(tmp_path / "psvae"), "--out", str(tmp_path / "t2i"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "t2i" / "gen" / "model.safetensors").is_file() and (tmp_path / "t2i" / "gen" / "vae.json").is_file()
+    r = run("train-gen", "--smoke", "--task", "edit", "--vae", str(tmp_path / "psvae"), "--init", str(tmp_path / "t2i"),
+            "--out", str(tmp_path / "edit"))
+    assert r.returncode == 0, r.stderr
+    r = run("sample", "--gen", str(tmp_path / "t2i"), "--prompt", "a photo of a red unicorn", "--steps", "2", "--n", "2",
+            "--out", str(tmp_path / "s.png"))
+    assert r.returncode == 0, r.stderr
+    assert "unicorn" in r.stderr and (tmp_path / "s.png").is_file()  # unknown words are named, then sampled as [UNK]
+    r = run("edit", "--gen", str(tmp_path / "edit"), "--image", str(tmp_path / "s.png"), "--instruction", "make the image darker",
+            "--steps", "2", "--out", str(tmp_path / "e.png"))
+    assert r.returncode == 0, r.stderr
+    from PIL import Image
+    assert Image.open(tmp_path / "e.png").size == (64, 64)
+    r = run("sample", "--gen", str(tmp_path / "nowhere"), "--prompt", "a star", "--out", str(tmp_path / "x.png"))
+    assert r.returncode == 2 and "not a generator folder" in r.stderr
+    # Sec. 5.4 on a pixel-tuned encoder: train-vae rae_hd -> shortcut, smoke sizes
+    r = run("train-vae", "--smoke", "--variant", "rae_hd", "--encoder-path", str(tmp_path / "enc" / "encoder"), "--out", str(tmp_path / "raehd"))
+    assert r.returncode == 0, r.stderr
+    r = run("shortcut", "--smoke", "--vae", str(tmp_path / "raehd"), "--k", "3", "--out", str(tmp_path / "sc"))
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "sc" / "shortcut.json").read_text())
+    assert res["k"] == 3 and len(res["top_k"]) == 3 and len(res["deviation"]) == res["width"]
+    r = run("shortcut", "--smoke", "--vae", str(tmp_path / "rae"), "--out", str(tmp_path / "sc2"))
+    assert r.returncode == 2 and "rae" in r.stderr  # an encoder that was never tuned has no shortcut to measure
