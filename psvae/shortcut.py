@@ -24,14 +24,7 @@ __all__ = ['PAPER_K', 'PAPER_WIDTH', 'channel_deviation', 'default_k', 'top_chan
            'run_shortcut', 'plot_deviation']
 
 # %% ../nbs/14_shortcut.ipynb #8216b488
-def _image_batches(images: torch.Tensor | Iterable, batch_size: int) -> Iterable[torch.Tensor]:
-    "Batches of images from a tensor `[M,3,H,W]` or an iterable of tensors / dicts with an 'image' entry."
-    if isinstance(images, torch.Tensor):
-        if images.ndim != 4: raise ConfigError(f"images must be [M,3,H,W], got {tuple(images.shape)}")
-        yield from images.split(batch_size)
-        return
-    for b in images:
-        yield b["image"] if isinstance(b, Mapping) else b
+from .metrics import _batches as _image_batches  # one batching helper: tensors, or iterables of tensors / dicts with 'image'
 
 def _module_device(m: Any, fallback: torch.device) -> torch.device:
     p = next(m.parameters(), None) if isinstance(m, nn.Module) else None
