@@ -5,18 +5,22 @@
 # %% ../nbs/15_cli.ipynb #e3191923
 from __future__ import annotations
 
-import argparse, json, sys, time
+import argparse, json, shutil, sys, time
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .core import atomic_write_text, ConfigError
 
 # %% auto #0
-__all__ = ['SMOKE_TOY', 'DEMO_STAGES', 'run_stage', 'run_demo', 'build_parser', 'main']
+__all__ = ['SMOKE_TOY', 'DEMO_VARIANTS', 'DEMO_TABLE4', 'DEMO_STAGES', 'run_stage', 'demo_table4_config', 'compare_with_paper',
+           'run_demo', 'build_parser', 'main']
 
 # %% ../nbs/15_cli.ipynb #aea13f63
 def _stage_done(out: Path) -> bool:
     return (out / "DONE").is_file()
+
+def _read_json(p: Path) -> dict | None:
+    return json.loads(p.read_text()) if p.is_file() else None
 
 def run_stage(name: str, # stage name, also its folder under `root`
               fn: Callable[..., dict], # `fn(folder, smoke=...)` does the work into `folder`, returns a summary dict
@@ -26,11 +30,16 @@ def run_stage(name: str, # stage name, also its folder under `root`
              ) -> dict:
     "Run a demo stage into `root/name` unless it finished before; returns its summary (saved as `summary.json`)."
     out = Path(root) / name
-    if _stage_done(out) and not force and json.loads((out / "summary.json").read_text()).get("smoke") == smoke:
+    prev = _read_json(out / "summary.json") if _stage_done(out) else None
+    if prev is not None and not force and prev.get("smoke") == smoke:
         print(f"[psvae] {name}: reusing finished results in {out} (use --force to redo)")
-        return json.loads((out / "summary.json").read_text())
+        return prev
+    started = _read_json(out / "started.json")
+    if out.exists() and (prev is not None or force or started is None or started.get("smoke") != smoke):
+        shutil.rmtree(out)  # redo from scratch; only an interrupted run of the same kind keeps its files and resumes
     out.mkdir(parents=True, exist_ok=True)
     (out / "DONE").unlink(missing_ok=True)
+    atomic_write_text(out / "started.json", json.dumps({"smoke": smoke}) + "\n")
     t0 = time.time()
     print(f"[psvae] {name}: running into {out}")
     summary = {**fn(out, smoke=smoke), "smoke": smoke}
@@ -60,9 +69,198 @@ def _toy_report(s: dict) -> str:
 #: Toy arguments of a smoke run: seconds, to check the plumbing; the numbers mean nothing.
 SMOKE_TOY = dict(steps=200, seeds=1)
 
+# %% ../nbs/15_cli.ipynb #4543e598
+def _save_fig(fig, path: Path, dpi: int = 100) -> str:
+    "Write a matplotlib figure as PNG atomically and close it; returns the file name."
+    import io, matplotlib.pyplot as plt
+    from psvae.core import atomic_write_bytes
+    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight"); plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+    return path.name
+
+#: The latent spaces the demo compares: the paper's starting point (RAE) and its result (PS-VAE).
+DEMO_VARIANTS: tuple[str, ...] = ("rae", "psvae")
+
+#: The demo's budget for RAE against PS-VAE (`psvae.evaluate.Table4Config` fields; the rest as the `mini` preset):
+#: 80+80 VAE steps (mini: 150+150), 200 text-to-image and 150 editing generator steps (mini: 1200 and 1000),
+#: snapshots every 50 steps, 2 prompts / edit cases per kind and 1 image per prompt at 20 Euler steps.
+DEMO_TABLE4: dict = dict(vae_train_overrides=dict(stage1_steps=80, stage2_steps=80), recon_n_test=256, probe_sizes=(1000, 250),
+                         t2i_steps=200, edit_steps=150, snapshot_every=50, eval_limit_per_kind=2, eval_n_samples=1,
+                         sample_steps=20, curve_limit_per_kind=1, curve_n_samples=1)
+
+def demo_table4_config(smoke: bool = False) -> "psvae.evaluate.Table4Config":
+    "The `Table4Config` of the demo's `latents` stage: `DEMO_TABLE4`, or the `smoke` preset."
+    from psvae.evaluate import Table4Config
+    return Table4Config.preset("smoke") if smoke else Table4Config(**DEMO_TABLE4)
+
+def _encoder_stage(out: Path, smoke: bool = False) -> dict:
+    import torch
+    from psvae.encoders import (MiniEncoder, MiniEncoderConfig, RenderedShapes, load_encoder, pretrain_mini_encoder,
+                                probe_ceiling, probe_encoder, show_token_pca)
+    ecfg = MiniEncoderConfig(depth=3) if smoke else MiniEncoderConfig()
+    enc_dir = pretrain_mini_encoder(out / "pretrain", encoder_cfg=ecfg, smoke=smoke)
+    n_train, n_test = (100, 50) if smoke else (2000, 500)
+    enc = load_encoder("mini", enc_dir)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0); rnd = MiniEncoder(ecfg).eval()
+    probes = {"pretrained (SigLIP loss on Shapes captions)": probe_encoder(enc, out / "probe_pretrained", n_train=n_train, n_test=n_test),
+              "random init, same architecture": probe_encoder(rnd, out / "probe_random", n_train=n_train, n_test=n_test),
+              "ceiling: ground-truth (shape, colour) areas": probe_ceiling(n_train, n_test)}
+    imgs = RenderedShapes(6, ecfg.image_size, seed=2).images.float() / 255
+    files = [_save_fig(show_token_pca(enc, imgs, title="pretrained mini encoder: token PCA"), out / "token_pca.png"),
+             _save_fig(show_token_pca(rnd, imgs, title="random init: token PCA"), out / "token_pca_random.png")]
+    return {"encoder_dir": str(enc_dir.relative_to(out)), "width": enc.width, "grid": list(enc.grid),
+            "probe": {k: {"top1": float(v["top1"]), "top5": float(v["top5"])} for k, v in probes.items()},
+            "probe_n_train": n_train, "probe_n_test": n_test, "files": files}
+
+def _encoder_report(s: dict) -> str:
+    rows = [f"| {k} | {100 * v['top1']:.1f} | {100 * v['top5']:.1f} |" for k, v in s["probe"].items()]
+    return "\n".join([
+        "## 2. The mini representation encoder (the stand-in for DINOv2 / SigLIP2, Sec. 4.1)", "",
+        f"A small ViT ({s['width']} wide, {s['grid'][0]}x{s['grid'][1]} tokens) pretrained with the SigLIP loss on Shapes "
+        f"scenes and their captions. Linear probe on mean-pooled patch tokens (label: shape and colour of the largest object; "
+        f"{s['probe_n_train']} training, {s['probe_n_test']} held-out scenes):", "",
+        "| features | top-1 % | top-5 % |", "|---|---|---|", *rows, "",
+        "The first three principal components of the patch tokens as RGB (images above, maps below):", "",
+        "![token PCA, pretrained](encoder/token_pca.png)", "", "![token PCA, random init](encoder/token_pca_random.png)", ""])
+
+# %% ../nbs/15_cli.ipynb #bfe4e540
+def _demo_encoder(root: Path):
+    "The encoder the `encoder` stage pretrained, as the VAEs load it (RAE's feature normalisation as the mini preset)."
+    from psvae.encoders import load_encoder
+    from psvae.vae import VAEConfig
+    s = json.loads((root / "encoder" / "summary.json").read_text())
+    return load_encoder("mini", root / "encoder" / s["encoder_dir"], feature_norm=VAEConfig.preset("mini").feature_norm)
+
+def _latents_stage(out: Path, smoke: bool = False) -> dict:
+    from psvae.evaluate import run_table4
+    rep = run_table4(out, demo_table4_config(smoke), variants=DEMO_VARIANTS, smoke=smoke, encoder=_demo_encoder(out.parent))
+    return {"table4": rep, "files": ["table4.json", "table4.md", "curves.png"]}
+
+#: Table 4 columns the demo compares between RAE and PS-VAE: (mini key, paper key, higher is better, label).
+_COMPARE = (("psnr", "psnr", True, "PSNR"), ("ssim", "ssim", True, "SSIM"), ("lpips", "lpips", False, "LPIPS"),
+            ("fd_mini", "rfid", False, "fd_mini (paper: rFID)"), ("probe_top1", "probe_top1", True, "probe top-1"),
+            ("geneval", "geneval", True, "GenEval"), ("dpg", "dpg", True, "DPG"), ("edit", "edit_reward", True, "Edit"))
+
+def compare_with_paper(rows: Sequence[dict], # `table4.json` rows (with `paper`), among them `rae` and `psvae`
+                      ) -> dict[str, list[str]]:
+    "Where PS-VAE's change over RAE goes the paper's way in the mini world: `agree`, `disagree`, `tie` (paper or mini), `missing`."
+    by = {r["variant"]: r for r in rows}
+    a, b = by["rae"], by["psvae"]
+    out = {"agree": [], "disagree": [], "tie": [], "missing": []}
+    for k, pk, up, label in _COMPARE:
+        m0, m1, p0, p1 = a.get(k), b.get(k), (a.get("paper") or {}).get(pk), (b.get("paper") or {}).get(pk)
+        if None in (m0, m1, p0, p1): out["missing"].append(label); continue
+        sm, sp = (m1 > m0) - (m1 < m0), (p1 > p0) - (p1 < p0)
+        if not up: sm, sp = -sm, -sp
+        out["tie" if sm == 0 or sp == 0 else "agree" if sm == sp else "disagree"].append(label)
+    return out
+
+def _comparison_text(rows: Sequence[dict], smoke: bool) -> str:
+    c = compare_with_paper(rows)
+    j = lambda xs: ", ".join(xs) if xs else "none"
+    s = (f"Going from RAE to PS-VAE, the mini world moves the way the paper's Table 4 does on: {j(c['agree'])}; "
+         f"the other way on: {j(c['disagree'])}")
+    if c["tie"]: s += f"; no change (in one of the two) on: {j(c['tie'])}"
+    if c["missing"]: s += f"; not measured here: {j(c['missing'])}"
+    s += "."
+    if c["disagree"]:
+        s += (" Where the mini world disagrees, it is at this small budget (a few hundred steps, a few prompts per kind): "
+              "the numbers are noisy, and the demo does not settle the question; `psvae table4` runs the fuller mini budget.")
+    if smoke: s += " (Smoke run: this comparison means nothing.)"
+    return s
+
+def _latents_report(s: dict) -> str:
+    from psvae.evaluate import table4_markdown
+    rep = s["table4"]
+    md = table4_markdown({**rep, "curves_png": "latents/curves.png"}).splitlines()
+    md = [l for l in md if l != "# Table 4 in the mini world"]
+    md = ["### Convergence (Fig. 7): training curves" if l.startswith("## Convergence") else l for l in md]
+    i = md.index("### Convergence (Fig. 7): training curves")
+    return "\n".join([
+        "## 3. RAE against PS-VAE: reconstruction, generation, editing (Table 4, Fig. 7)", "",
+        "Both latent spaces start from the demo's mini encoder. On each: the VAE (RAE: the encoder's features with a "
+        "trained decoder; PS-VAE: the compact semantic latent, then the pixel-tuned encoder), a text-to-image generator, "
+        "an editing generator started from it, and their scores. The table and curves are also in "
+        "[latents/table4.md](latents/table4.md) and [latents/table4.json](latents/table4.json).", "",
+        *md[:i], _comparison_text(rep["rows"], rep.get("smoke", False)), "", *md[i:], ""])
+
+# %% ../nbs/15_cli.ipynb #bfa1dada
+def _clean_verdict(v):
+    import math
+    if v is None: return None
+    if isinstance(v, dict):
+        return {k: (None if v.get(k) is None or not math.isfinite(float(v[k])) else float(v[k])) for k in ("adherence", "consistency", "score")}
+    return bool(v) if type(v).__name__ in ("bool", "bool_") else float(v)
+
+def _galleries_stage(out: Path, smoke: bool = False) -> dict:
+    from tqdm.auto import tqdm
+    from psvae.core import default_device
+    from psvae.evaluate import take_per_kind
+    from psvae.explore import EditGallery, GenerationGallery
+    from psvae.generator import edit_fn, generate_fn, load_generator
+    from psvae.shapes import ShapesJudge, load_dense_prompts, load_edit_cases, load_geneval_prompts
+    from psvae.train_gen import load_vae_for
+    cfg, judge, dev = demo_table4_config(smoke), ShapesJudge(), default_device(None)
+    prompts = take_per_kind(load_geneval_prompts(), 1)[:2 if smoke else None] + list(load_dense_prompts()[:0 if smoke else 2])
+    cases = take_per_kind(load_edit_cases(), 1)[:2 if smoke else None]
+    res = {"sample": {"steps": cfg.sample_steps, "seed": cfg.sample_seed}, "t2i": {}, "edit": {}, "files": []}
+    todo = [(v, t) for v in DEMO_VARIANTS for t in ("t2i", "edit")]
+    for v, task in tqdm(todo, desc="galleries", dynamic_ncols=True):
+        gdir = out.parent / "latents" / v / task / "gen"
+        gen = load_generator(gdir, device=dev)
+        vae = load_vae_for(gdir, out.parent / "latents" / v / "vae_run" / "vae", device=dev)  # the run folder may have moved
+        if task == "t2i":
+            g = GenerationGallery(generate_fn(gen, vae), prompts, judge=judge, steps=cfg.sample_steps, seed=cfg.sample_seed)
+            r = g.run()
+            items = [{"prompt": t, "verdict": _clean_verdict(x)} for t, x in zip(g.texts, r["verdicts"])]
+        else:
+            g = EditGallery(edit_fn(gen, vae), cases, judge=judge, size=vae.encoder.image_size, steps=cfg.sample_steps,
+                            seed=cfg.sample_seed)
+            r = g.run()
+            items = [{"kind": c.kind, "instruction": c.instruction, "verdict": _clean_verdict(x)} for c, x in zip(cases, r["verdicts"])]
+        f = _save_fig(g.snapshot(), out / f"{task}_{v}.png")
+        res[task][v] = {"file": f, "summary": g.summary_text, "items": items}
+        res["files"].append(f)
+    return res
+
+def _verdict_cell(v) -> str:
+    if v is None: return "–"
+    if isinstance(v, bool): return "pass" if v else "fail"
+    if isinstance(v, dict):
+        c = "n/a" if v["consistency"] is None else f"{v['consistency']:.2f}"
+        return f"{'done' if (v['adherence'] or 0) >= 1 else 'not done'}, consistency {c}"
+    return f"{v:.2f}"
+
+def _galleries_report(s: dict) -> str:
+    from psvae.evaluate import TABLE4_NAMES
+    vs = list(s["t2i"])
+    names = [TABLE4_NAMES.get(v, v) for v in vs]
+    head = lambda first: [f"| {first} | " + " | ".join(names) + " |", "|---|" + "---|" * len(vs)]
+    lines = ["## 4. Galleries: text-to-image and editing on each latent space", "",
+             f"The same prompts and edit cases, the same noise (seed {s['sample']['seed']}, {s['sample']['steps']} Euler steps, "
+             "CFG 6.5) on both latent spaces; the Shapes judge's verdict under each image (GenEval-style prompts pass or fail, "
+             "dense prompts the fraction of propositions that hold, edits whether the instruction was carried out and how much "
+             "of the rest survived).", "", "### Text-to-image", "", *head("prompt")]
+    for i, it in enumerate(s["t2i"][vs[0]]["items"]):
+        lines.append(f"| {it['prompt']} | " + " | ".join(_verdict_cell(s["t2i"][v]["items"][i]["verdict"]) for v in vs) + " |")
+    lines.append("")
+    for n, v in zip(names, vs):
+        lines += [f"**{n}** ({s['t2i'][v]['summary'] or 'no verdicts'}):", "", f"![t2i {n}](galleries/{s['t2i'][v]['file']})", ""]
+    lines += ["### Editing (input, instruction, output, verdict)", "", *head("instruction")]
+    for i, it in enumerate(s["edit"][vs[0]]["items"]):
+        lines.append(f"| {it['kind']}: {it['instruction']} | " + " | ".join(_verdict_cell(s["edit"][v]["items"][i]["verdict"]) for v in vs) + " |")
+    lines.append("")
+    for n, v in zip(names, vs):
+        lines += [f"**{n}** ({s['edit'][v]['summary'] or 'no verdicts'}):", "", f"![edit {n}](galleries/{s['edit'][v]['file']})", ""]
+    return "\n".join(lines)
+
 #: The demo's stages in order: (name, function from stage folder to summary, function from summary to report text).
 DEMO_STAGES: list[tuple[str, Callable[..., dict], Callable[[dict], str]]] = [
     ("toy", _toy_stage, _toy_report),
+    ("encoder", _encoder_stage, _encoder_report),
+    ("latents", _latents_stage, _latents_report),
+    ("galleries", _galleries_stage, _galleries_report),
 ]
 
 # %% ../nbs/15_cli.ipynb #48af886a
@@ -208,6 +406,36 @@ def _cmd_shortcut(a):
     print(json.dumps({k: r[k] for k in ("k", "width", "top_k", "psnr_topk", "psnr_all", "ssim_topk", "ssim_all", "gap_db") if k in r}, indent=2))
     print(f"[psvae] shortcut analysis written to {Path(a.out) / 'shortcut.json'}")
 
+def _tasks_arg(s: str) -> tuple[str, ...]:
+    from psvae.evaluate import parse_tasks
+    try: return parse_tasks(s)
+    except ConfigError as e: raise argparse.ArgumentTypeError(str(e))
+
+def _cmd_evaluate(a):
+    from psvae.evaluate import evaluate_generator
+    r = evaluate_generator(_gen_dir(a.gen), a.out, tasks=a.tasks, n_samples=a.n_samples, limit_per_kind=a.limit_per_kind,
+                           sample_cfg=_sample_cfg(a), vae_dir=_vae_dir(a.vae) if a.vae else None, batch_size=a.batch_size)
+    print(json.dumps({t: {k: x[k] for k in ("overall", "adherence", "consistency", "per_kind") if k in x} for t, x in r["results"].items()}, indent=2))
+    print(f"[psvae] scores written to {Path(a.out) / 'eval.json'}, sample grid to {Path(a.out) / 'samples.png'}")
+
+def _variants_arg(s: str) -> tuple[str, ...]:
+    from psvae.evaluate import _check_variants
+    try: return _check_variants(s)
+    except ConfigError as e: raise argparse.ArgumentTypeError(str(e))
+
+def _force_arg(s: str):
+    from psvae.evaluate import _parse_force
+    if s == "all": return True
+    try: return tuple(sorted(_parse_force(s)))
+    except ConfigError as e: raise argparse.ArgumentTypeError(str(e))
+
+def _cmd_table4(a):
+    from psvae.evaluate import Table4Config, run_table4
+    cfg = Table4Config.load(a.config) if a.config else None
+    run_table4(a.out, cfg, variants=a.variants, force=a.force, smoke=a.smoke)
+    print((Path(a.out) / "table4.md").read_text())
+    print(f"[psvae] Table 4 written to {Path(a.out) / 'table4.json'} and {Path(a.out) / 'table4.md'} (curves: {Path(a.out) / 'curves.png'})")
+
 def _sampler_args(q: argparse.ArgumentParser):
     q.add_argument("--vae", type=Path, default=None, help="VAE folder (default: the one recorded in the generator's vae.json)")
     q.add_argument("--steps", type=_positive, default=None, help="Euler steps (default 50)")
@@ -325,6 +553,25 @@ def build_parser() -> argparse.ArgumentParser:
     ed.add_argument("--out", type=Path, required=True, help="image file to write")
     _sampler_args(ed)
     ed.set_defaults(func=_cmd_edit)
+    ge = sub.add_parser("evaluate", help="Shapes-GenEval, Shapes-DPG and Shapes-Edit scores of a saved generator (eval.json, samples.png)")
+    ge.add_argument("--gen", type=Path, required=True, help="generator folder (train-gen OUT or OUT/gen)")
+    ge.add_argument("--out", type=Path, required=True, help="output folder for eval.json and samples.png")
+    ge.add_argument("--tasks", type=_tasks_arg, default=None,
+                    help="comma-separated, from geneval,dense,edit (default: geneval,dense for a t2i run, edit for an editing run)")
+    ge.add_argument("--n-samples", type=_positive, default=None, help="images per prompt for geneval and dense (default: 4 and 1)")
+    ge.add_argument("--limit-per-kind", type=_positive, default=None, help="score the first K prompts / edits of each kind (default: all)")
+    ge.add_argument("--batch-size", type=_positive, default=64, help="images per sampler call (default 64)")
+    _sampler_args(ge)
+    ge.set_defaults(func=_cmd_evaluate)
+    t4 = sub.add_parser("table4", help="Table 4 in the mini world: VAE, t2i and editing generators per latent space, on one budget (resumable)")
+    t4.add_argument("--out", type=Path, required=True, help="run folder: one subfolder per latent space, table4.json, table4.md, curves.png")
+    t4.add_argument("--variants", type=_variants_arg, default=("rae", "svae", "pvae", "psvae"),
+                    help="comma-separated latent spaces (default: rae,svae,pvae,psvae)")
+    t4.add_argument("--force", type=_force_arg, nargs="?", const=True, default=False, metavar="STAGES",
+                    help="redo finished stages: all (no value), or comma-separated from vae,recon,t2i,edit,eval,curves")
+    t4.add_argument("--config", type=Path, default=None, help="a Table4Config JSON (Table4Config.save) instead of the mini budget")
+    t4.add_argument("--smoke", action="store_true", help="seconds-long run of every stage to check the plumbing (numbers mean nothing)")
+    t4.set_defaults(func=_cmd_table4)
     sc = sub.add_parser("shortcut", help="Sec. 5.4: per-channel deviation of a pixel-tuned encoder (rae_hd) and top-k channel decoders")
     sc.add_argument("--vae", type=Path, required=True, help="a train-vae run (or its vae/) of an encoder-tuning variant, e.g. rae_hd")
     sc.add_argument("--k", type=_positive, default=None, help="channels kept (default: the paper's 32/768 of the width)")

@@ -22,8 +22,8 @@ from .core import (Config, ConfigError, check_images, atomic_dir, atomic_write_j
 __all__ = ['PAPER_ENCODERS', 'apply_blocks', 'RepresentationEncoder', 'MiniEncoderConfig', 'MiniEncoder', 'DINOv2Encoder',
            'SigLIP2Encoder', 'load_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab', 'MiniPretrainConfig',
            'TextTower', 'ImageTextModel', 'sigmoid_loss', 'siglip_loss_fn', 'RenderedShapes', 'pretrain_mini_encoder',
-           'probe_encoder', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder', 'psnr', 'reconstruction_probe',
-           'mini_encoder']
+           'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder', 'psnr',
+           'reconstruction_probe', 'mini_encoder']
 
 # %% ../nbs/04_encoders.ipynb #83f67edc
 def apply_blocks(blocks: Sequence[nn.Module], # transformer blocks of any supported encoder (or copies of them)
@@ -562,6 +562,29 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
            "features": "mean-pooled patch tokens", "data": data}
     atomic_write_json(Path(out_dir) / "probe.json", res)
     return res
+
+# %% ../nbs/04_encoders.ipynb #07256bf1
+def probe_ceiling(n_train: int = 2000, # training scenes (as `probe_encoder`)
+                  n_test: int = 500, # held-out scenes
+                  seed: int = 1, # training scenes use seed, held-out scenes seed + 1 (as `probe_encoder`)
+                  colour_only: bool = False, # sum the histogram over shapes (features that know colour, not shape)
+                  C: float = 1.0, # inverse L2 strength of the logistic regression
+                 ) -> dict:
+    "`linear_probe` on ideal features: each Shapes scene's area-weighted (shape, colour) histogram, read from its ground truth."
+    from psvae.data import item_seed
+    from psvae.shapes import sample_scene, object_area, largest_object_label, SHAPES, COLOURS
+    if n_train < 2 or n_test < 1: raise ConfigError(f"need n_train >= 2 and n_test >= 1, got {n_train} and {n_test}")
+    colours = list(COLOURS)
+    def feats(s, n):
+        x, y = np.zeros((n, len(SHAPES) * len(colours)), np.float32), np.empty(n, np.int64)
+        for i in range(n):
+            scene = sample_scene(item_seed(s, i))
+            for o in scene.objects: x[i, SHAPES.index(o.shape) * len(colours) + colours.index(o.colour)] += object_area(o)
+            y[i] = largest_object_label(scene)
+        return (x.reshape(n, len(SHAPES), len(colours)).sum(1) if colour_only else x), y
+    (tx, ty), (vx, vy) = feats(seed, n_train), feats(seed + 1, n_test)
+    return {**linear_probe(tx, ty, vx, vy, C=C), "features": "ground-truth area histogram" + (" (colour only)" if colour_only else "")}
+
 
 # %% ../nbs/04_encoders.ipynb #e644a38d
 def pca_rgb(tokens: torch.Tensor, # patch tokens `[B, N, C]` of a few images, analysed jointly

@@ -735,7 +735,9 @@ def _read_object(img: np.ndarray, m: np.ndarray, ys: np.ndarray, xs: np.ndarray,
     if inner.sum() < 4: inner = m
     px = img[inner]
     px = px[:: max(1, len(px) // 1500)]  # enough pixels to vote and average
-    cls = ((px[:, None, :] - _CLASS_RGB[None]) ** 2).sum(-1).argmin(1) % len(COLOURS)
+    d2 = ((px[:, None, :] - _CLASS_RGB[None]) ** 2).sum(-1)  # squared distance of each pixel to each palette colour
+    palette = float(np.median(np.sqrt(d2.min(1))))  # how far the object sits off the palette
+    cls = d2.argmin(1) % len(COLOURS)
     ci = int(np.bincount(cls, minlength=len(COLOURS)).argmax()); colour = list(COLOURS)[ci]
     base, shade = _RGB[colour], shade_of(colour)
     t = (px - base) @ (shade - base) / ((shade - base) @ (shade - base))
@@ -746,7 +748,8 @@ def _read_object(img: np.ndarray, m: np.ndarray, ys: np.ndarray, xs: np.ndarray,
     else: shape = "circle" if reach < 1.14 else "square" if reach < 1.385 else "triangle"
     box = (xs.min() / size, ys.min() / size, (xs.max() + 1) / size, (ys.max() + 1) / size)
     return ObjectReading(shape, colour, pattern, (cx / size, cy / size), box, A / size**2,
-                         dict(reach=round(float(reach), 3), solidity=round(float(solidity), 3), shade=round(t, 3)))
+                         dict(reach=round(float(reach), 3), solidity=round(float(solidity), 3), shade=round(t, 3),
+                              palette=round(palette, 4)))
 
 def _read_background(img: np.ndarray, fg: np.ndarray) -> tuple[str, str]:
     from scipy import ndimage
@@ -769,7 +772,12 @@ def _read_background(img: np.ndarray, fg: np.ndarray) -> tuple[str, str]:
 # %% ../nbs/02_shapes.ipynb #9eed24d5
 class ShapesJudge:
     "Reads Shapes images into scenes and scores GenEval-style prompts, DPG-style dense prompts and edits."
-    def __init__(self, min_area: float = 0.0015): self.min_area = min_area
+    def __init__(self, min_area: float = 0.0015, # objects below this fraction of the image are specks
+                 max_palette: float | None = 0.15, # objects whose median distance to the palette exceeds this are not objects (None: no gate)
+                ):
+        if min_area < 0: raise ConfigError(f"min_area must be >= 0, got {min_area}")
+        if max_palette is not None and max_palette <= 0: raise ConfigError(f"max_palette must be > 0 or None, got {max_palette}")
+        self.min_area, self.max_palette = min_area, max_palette
 
     def read(self, image) -> Reading:
         "Read an image (`[3,H,W]` tensor in [0,1] or `[H,W,3]` array) into a `Reading`."
@@ -777,7 +785,8 @@ class ShapesJudge:
         img = _to_hwc(image); size = img.shape[0]
         fg = img.min(-1) < _FG_THRESHOLD
         lab, n = ndimage.label(fg)
-        objs = []
+        objs, filt = [], detect_filter(img)
+        gate = self.max_palette if filt == "none" else None
         for k, sl in enumerate(ndimage.find_objects(lab), 1):
             m = lab[sl] == k
             if m.sum() < self.min_area * size * size: continue
@@ -785,9 +794,9 @@ class ShapesJudge:
             o = _read_object(img[sl], np.pad(m, 0), ys, xs, size)
             o.position = (o.position[0] + sl[1].start / size, o.position[1] + sl[0].start / size)
             o.box = (o.box[0] + sl[1].start / size, o.box[1] + sl[0].start / size, o.box[2] + sl[1].start / size, o.box[3] + sl[0].start / size)
-            objs.append(o)
+            if gate is None or o.features["palette"] <= gate: objs.append(o)
         kind, colour = _read_background(img, fg)
-        return Reading(kind, colour, objs, detect_filter(img))
+        return Reading(kind, colour, objs, filt)
 
 # %% ../nbs/02_shapes.ipynb #a3df1327
 def draw_reading(image, reading: Reading | None = None, scale: int = 256):
