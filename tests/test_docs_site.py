@@ -9,25 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from _browser import headless_chrome, need
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-def _missing(reason: str):
-    "Skip on a developer's machine without the browser; fail in CI (.ci/run sets PSVAE_REQUIRE_BROWSER=1)."
-    if os.environ.get("PSVAE_REQUIRE_BROWSER") == "1": pytest.fail(f"browser test required but {reason}")
-    pytest.skip(reason)
 
 
 def _need_browser():
-    try: import selenium  # noqa: F401
-    except ImportError: _missing("selenium is not installed (pip install -e .[dev])")
-    for p in (CHROMIUM, CHROMEDRIVER):
-        if not Path(p).exists(): _missing(f"{p} is missing: apt-get install -y chromium chromium-driver")
-    for m in ("sphinx", "myst_nb", "furo"):
-        try: __import__(m)
-        except ImportError: _missing(f"{m} is needed to build the docs: pip install -e .[dev]")
+    need({"selenium": "pip install -e .[dev]", "sphinx": "needed to build the docs: pip install -e .[dev]",
+          "myst_nb": "needed to build the docs: pip install -e .[dev]", "furo": "needed to build the docs: pip install -e .[dev]"})
 
 
 @pytest.fixture(scope="module")
@@ -64,18 +53,7 @@ def server(site):
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
     _need_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--disable-quic", "--window-size=1280,1000",
-              f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}"):
-        o.add_argument(a)
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-    drv.set_page_load_timeout(60)
+    drv = headless_chrome(tmp_path_factory.mktemp("chrome-profile"), "1280,1000", console_log=True)
     yield drv
     drv.quit()
 

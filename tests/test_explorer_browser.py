@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+from _browser import headless_chrome, need
 
+ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_CODE = """\
 import torch
 from psvae.core import seed_everything
@@ -32,19 +31,9 @@ ex.widget
 """
 
 
-def _missing(reason: str):
-    "Skip on a developer's machine without the browser; fail in CI (.ci/run sets PSVAE_REQUIRE_BROWSER=1)."
-    if os.environ.get("PSVAE_REQUIRE_BROWSER") == "1": pytest.fail(f"browser test required but {reason}")
-    pytest.skip(reason)
-
-
 def _need_browser():
-    for m, hint in (("selenium", "pip install -e .[dev]"), ("jupyterlab", "pip install -e .[dev]"),
-                    ("ipywidgets", "pip install ipywidgets>=8"), ("jupyterlab_widgets", "pip install ipywidgets>=8")):
-        try: __import__(m)
-        except ImportError: _missing(f"{m} is not installed ({hint})")
-    for p in (CHROMIUM, CHROMEDRIVER):
-        if not Path(p).exists(): _missing(f"{p} is missing: apt-get install -y chromium chromium-driver")
+    need({"selenium": "pip install -e .[dev]", "jupyterlab": "pip install -e .[dev]",
+          "ipywidgets": "pip install ipywidgets>=8", "jupyterlab_widgets": "pip install ipywidgets>=8"})
 
 
 def _free_port() -> int:
@@ -118,16 +107,7 @@ def lab(tmp_path):
 @pytest.fixture
 def driver(tmp_path):
     _need_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--disable-quic", "--window-size=1400,1100", f"--user-data-dir={tmp_path / 'chrome-profile'}"):
-        o.add_argument(a)
-    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-    drv.set_page_load_timeout(60)
+    drv = headless_chrome(tmp_path / "chrome-profile", "1400,1100")
     yield drv
     drv.quit()
 
