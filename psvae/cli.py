@@ -86,7 +86,8 @@ DEMO_VARIANTS: tuple[str, ...] = ("rae", "psvae")
 #: snapshots every 50 steps, 2 prompts / edit cases per kind and 1 image per prompt at 20 Euler steps.
 DEMO_TABLE4: dict = dict(vae_train_overrides=dict(stage1_steps=80, stage2_steps=80), recon_n_test=256, probe_sizes=(1000, 250),
                          t2i_steps=200, edit_steps=150, snapshot_every=50, eval_limit_per_kind=2, eval_n_samples=1,
-                         sample_steps=20, curve_limit_per_kind=1, curve_n_samples=1)
+                         sample_steps=20, curve_limit_per_kind=1, curve_n_samples=1,
+                         gen_patch_size=1)  # the generators' P as measured for the demo's 20-minute budget (table4's mini: 2)
 
 def demo_table4_config(smoke: bool = False) -> "psvae.evaluate.Table4Config":
     "The `Table4Config` of the demo's `latents` stage: `DEMO_TABLE4`, or the `smoke` preset."
@@ -565,8 +566,8 @@ def build_parser() -> argparse.ArgumentParser:
     ge.set_defaults(func=_cmd_evaluate)
     t4 = sub.add_parser("table4", help="Table 4 in the mini world: VAE, t2i and editing generators per latent space, on one budget (resumable)")
     t4.add_argument("--out", type=Path, required=True, help="run folder: one subfolder per latent space, table4.json, table4.md, curves.png")
-    t4.add_argument("--variants", type=_variants_arg, default=("rae", "svae", "pvae", "psvae"),
-                    help="comma-separated latent spaces (default: rae,svae,pvae,psvae)")
+    t4.add_argument("--variants", type=_variants_arg, default=("pixel", "rae", "svae", "pvae", "psvae"),
+                    help="comma-separated latent spaces (default: pixel,rae,svae,pvae,psvae; pixel is the MAR-VAE stand-in)")
     t4.add_argument("--force", type=_force_arg, nargs="?", const=True, default=False, metavar="STAGES",
                     help="redo finished stages: all (no value), or comma-separated from vae,recon,t2i,edit,eval,curves")
     t4.add_argument("--config", type=Path, default=None, help="a Table4Config JSON (Table4Config.save) instead of the mini budget")

@@ -20,10 +20,10 @@ from .core import (Config, ConfigError, check_images, atomic_dir, atomic_write_j
 
 # %% auto #0
 __all__ = ['PAPER_ENCODERS', 'apply_blocks', 'RepresentationEncoder', 'MiniEncoderConfig', 'MiniEncoder', 'DINOv2Encoder',
-           'SigLIP2Encoder', 'load_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab', 'MiniPretrainConfig',
-           'TextTower', 'ImageTextModel', 'sigmoid_loss', 'siglip_loss_fn', 'RenderedShapes', 'pretrain_mini_encoder',
-           'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder', 'psnr',
-           'reconstruction_probe', 'mini_encoder']
+           'SigLIP2Encoder', 'load_encoder', 'reinitialize_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab',
+           'MiniPretrainConfig', 'TextTower', 'ImageTextModel', 'sigmoid_loss', 'siglip_loss_fn', 'RenderedShapes',
+           'pretrain_mini_encoder', 'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder',
+           'psnr', 'reconstruction_probe', 'mini_encoder']
 
 # %% ../nbs/04_encoders.ipynb #83f67edc
 def apply_blocks(blocks: Sequence[nn.Module], # transformer blocks of any supported encoder (or copies of them)
@@ -342,6 +342,29 @@ def _from_pretrained(path: str | Path, **kwargs) -> RepresentationEncoder:
     "Load any encoder folder written by psvae's `save_pretrained` (same as `load_encoder('auto', path)`)."
     return load_encoder("auto", path, **kwargs)
 RepresentationEncoder.from_pretrained = staticmethod(_from_pretrained)
+
+# %% ../nbs/04_encoders.ipynb #4469a5e9
+def _hf_reinit(model: nn.Module):
+    "transformers' own `init_weights`, after clearing the marks by which it skips tensors that were loaded from a checkpoint."
+    for m in model.modules():
+        for t in (m, *m.parameters(recurse=False), *m.buffers(recurse=False)):
+            if getattr(t, "_is_hf_initialized", False): t._is_hf_initialized = False
+    model.init_weights()
+
+def reinitialize_encoder(encoder: RepresentationEncoder, # any psvae encoder (changed in place)
+                         seed: int | None = None, # seed the draw (the global RNG is left as it was); None: the global RNG
+                        ) -> RepresentationEncoder:
+    "Draw fresh random weights for `encoder` in place, with its library's own initialisation; returns it."
+    if not isinstance(encoder, RepresentationEncoder):
+        raise ConfigError(f"reinitialize_encoder takes a psvae RepresentationEncoder, got {type(encoder).__name__}")
+    if encoder._frozen_copy: raise ConfigError("a frozen_copy() holds fixed targets: reinitialize the encoder it was copied from")
+    with torch.random.fork_rng(devices=[], enabled=seed is not None):
+        if seed is not None: torch.manual_seed(seed)
+        with torch.no_grad():
+            if isinstance(encoder, MiniEncoder): encoder.vit.init_weights()
+            elif isinstance(encoder, (DINOv2Encoder, SigLIP2Encoder)): _hf_reinit(encoder.model)
+            else: raise ConfigError(f"no initialisation known for {type(encoder).__name__}: add it to reinitialize_encoder")
+    return encoder
 
 # %% ../nbs/04_encoders.ipynb #84c5b34c
 @torch.no_grad()

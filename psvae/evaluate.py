@@ -19,10 +19,10 @@ from .shapes import (
 from .train_gen import judge_edit, judge_t2i, load_vae_for, vae_fingerprint
 
 # %% auto #0
-__all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'TABLE4_NAMES', 'BASELINE_ROW', 'take_per_kind',
-           'parse_tasks', 'eval_geneval', 'eval_dense', 'eval_edit', 'default_tasks', 'evaluate_generator',
-           'snapshot_steps', 'initial_generator', 'curve_point', 'convergence_curve', 'plot_curves', 'Table4Config',
-           'table4_row', 'table4_markdown', 'plot_table4_curves', 'run_table4']
+__all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT', 'TABLE4_ROWS', 'TABLE4_NAMES',
+           'take_per_kind', 'parse_tasks', 'eval_geneval', 'eval_dense', 'eval_edit', 'default_tasks',
+           'evaluate_generator', 'snapshot_steps', 'initial_generator', 'curve_point', 'convergence_curve',
+           'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown', 'plot_table4_curves', 'run_table4']
 
 # %% ../nbs/12_evaluate.ipynb #365d1b46
 #: The evaluation tasks, in the order they are run and reported.
@@ -338,10 +338,12 @@ TABLE4_STAGES: tuple[str, ...] = ("vae", "recon", "t2i", "edit", "eval", "curves
 #: The columns of every `table4.json` row (the mini world's numbers; probe and GenEval/DPG/Edit as fractions).
 TABLE4_COLUMNS: tuple[str, ...] = ("channels", "psnr", "ssim", "lpips", "fd_mini", "rfid", "probe_top1", "probe_top5",
                                    "geneval", "dpg", "edit", "edit_adherence", "edit_consistency")
+#: The variant that stands in for the paper's pixel-only baseline (MAR-VAE): a VAE learned from pixels alone.
+BASELINE_VARIANT: str = "pixel"
+#: The rows of Table 4, in the paper's order: the pixel-only baseline, then RAE evolving into PS-VAE.
+TABLE4_ROWS: tuple[str, ...] = (BASELINE_VARIANT,) + TABLE4_VARIANTS
 #: The paper's name of each variant's row in Table 4.
-TABLE4_NAMES: dict[str, str] = {"rae": "RAE", "svae": "S-VAE", "pvae": "P-VAE", "psvae": "PS-VAE"}
-#: The paper's pixel-only baseline row (MAR-VAE); its mini stand-in is not built yet.
-BASELINE_ROW: str = "MAR-VAE"
+TABLE4_NAMES: dict[str, str] = {"pixel": "MAR-VAE", "rae": "RAE", "svae": "S-VAE", "pvae": "P-VAE", "psvae": "PS-VAE"}
 
 _GEN_MINI = GenTrainConfig.for_task("t2i", "mini")
 _EDIT_MINI = GenTrainConfig.for_task("edit", "mini")
@@ -360,6 +362,7 @@ class Table4Config(Config):
     recon_n_test: int = 512  # held-out images of the reconstruction columns (`eval_recon`)
     probe_sizes: tuple[int, int] = (2000, 500)  # (train, test) scenes of the linear probe on latents (`eval_recon`)
     gen_overrides: dict | None = None  # GeneratorConfig fields (mini preset) changed for every variant
+    gen_patch_size: int | None = 2  # P of every generator: 2 makes the 8x8 latent 16 tokens (see "One budget"); None: the generator preset's (1)
     t2i_steps: int = _GEN_MINI.steps  # text-to-image optimizer steps (GenTrainConfig mini)
     edit_steps: int = _EDIT_MINI.steps  # editing optimizer steps, from the variant's t2i generator (GenTrainConfig mini_edit)
     snapshot_every: int = 200  # EMA snapshots for the convergence curves, every this many steps (both tasks)
@@ -379,7 +382,7 @@ class Table4Config(Config):
     def __post_init__(self):
         for k in ("recon_n_test", "t2i_steps", "edit_steps", "snapshot_every", "sample_steps", "curve_limit_per_kind", "curve_n_samples"):
             _check_count(k, getattr(self, k))
-        for k in ("channels", "eval_limit_per_kind", "eval_n_samples"):
+        for k in ("channels", "eval_limit_per_kind", "eval_n_samples", "gen_patch_size"):
             if getattr(self, k) is not None: _check_count(k, getattr(self, k))
         if len(self.probe_sizes) != 2: raise ConfigError(f"probe_sizes is (train, test), got {self.probe_sizes!r}")
 
@@ -398,15 +401,16 @@ class Table4Config(Config):
     def gen_configs(self, task: str) -> tuple:
         "`(GenTrainConfig, GeneratorConfig)` of `task` ('t2i' or 'edit'): the mini preset, this budget's steps and snapshots."
         steps = self.t2i_steps if task == "t2i" else self.edit_steps
+        patch = {} if self.gen_patch_size is None else {"patch_size": self.gen_patch_size}
         return (GenTrainConfig.for_task(task, "mini", steps=steps, snapshot_every=self.snapshot_every),
-                GeneratorConfig.preset("mini", **_tuples(self.gen_overrides)))
+                GeneratorConfig.preset("mini", **{**patch, **_tuples(self.gen_overrides)}))
 
 # %% ../nbs/12_evaluate.ipynb #12aaed99
 #: The `Table4Config` fields each stage's result depends on (a stage reruns when one of them changes).
 _STAGE_FIELDS: dict[str, tuple[str, ...]] = {
     "vae": ("vae_preset", "channels", "vae_overrides", "vae_train_overrides"),
     "recon": ("recon_n_test", "probe_sizes"),
-    "t2i": ("gen_overrides", "t2i_steps", "snapshot_every"),
+    "t2i": ("gen_overrides", "gen_patch_size", "t2i_steps", "snapshot_every"),
     "edit": ("edit_steps",),
     "eval": ("eval_limit_per_kind", "eval_n_samples", "sample_steps", "sample_seed"),
     "curves": ("curve_limit_per_kind", "curve_n_samples", "sample_steps", "sample_seed"),
@@ -414,12 +418,14 @@ _STAGE_FIELDS: dict[str, tuple[str, ...]] = {
 _STAGE_NEEDS: dict[str, tuple[str, ...]] = {"vae": (), "recon": ("vae",), "t2i": ("vae",), "edit": ("t2i",),
                                            "eval": ("edit",), "curves": ("edit",)}
 
-def _stage_key(stage: str, cfg: Table4Config, smoke: bool) -> dict:
-    "The settings a stage's result depends on: its own fields and those of the stages it needs."
+def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
+               encoder_id: str = "preset", # which encoder the VAEs start from: a weight fingerprint, or "preset"
+              ) -> dict:
+    "The settings a stage's result depends on: its own fields and those of the stages it needs, and the starting encoder."
     d, keys, todo = cfg.to_dict(), set(), [stage]
     while todo:
         s = todo.pop(); keys.update(_STAGE_FIELDS[s]); todo += list(_STAGE_NEEDS[s])
-    return {"smoke": smoke, **{k: d[k] for k in sorted(keys)}}
+    return {"smoke": smoke, "encoder": encoder_id, **{k: d[k] for k in sorted(keys)}}
 
 def _parse_force(force, stages=TABLE4_STAGES) -> set[str]:
     if force is True: return set(stages)
@@ -451,26 +457,21 @@ def _run_stage(out: Path, variant: str, stage: str, key: dict, fn, force: bool, 
                             "seconds": round(time.time() - t0, 2), "time": time.time()}) + "\n")
     return rec["result"]
 
-def _paper_row(variant: str) -> dict | None:
-    from psvae.metrics import PAPER_TABLE4
-    name = TABLE4_NAMES.get(variant, variant)
-    return dict(PAPER_TABLE4[name]) if name in PAPER_TABLE4 else None
+
 
 # %% ../nbs/12_evaluate.ipynb #8d8a4d17
-def table4_row(variant: str, # a variant name (`rae`, ...) or `BASELINE_ROW` for the pixel-only baseline
-               results: dict | None, # the variant's stage results (`recon`, `eval`); None: a row that was not built
+def table4_row(variant: str, # a variant name (`pixel`, `rae`, ...)
+               results: dict, # the variant's stage results (`recon`, `eval`)
               ) -> dict:
     "One `table4.json` row: every column of `TABLE4_COLUMNS` (None where not measured), per-kind scores, the paper's row."
     from psvae.metrics import PAPER_TABLE4
-    if results is None:
-        row = {"variant": "pixel_vae" if variant == BASELINE_ROW else variant, "name": variant, "status": "not built",
-               **{k: None for k in TABLE4_COLUMNS}, "geneval_per_kind": None, "edit_per_kind": None}
-    else:
-        ev = results["eval"]
-        row = {"variant": variant, "name": TABLE4_NAMES.get(variant, variant), "status": "built",
-               **{k: results["recon"].get(k) for k in TABLE4_COLUMNS if k in results["recon"]},
-               **{k: ev[k] for k in ("geneval", "dpg", "edit", "edit_adherence", "edit_consistency")},
-               "geneval_per_kind": ev["geneval_per_kind"], "edit_per_kind": ev["edit_per_kind"]}
+    missing = [k for k in ("recon", "eval") if k not in (results or {})]
+    if missing: raise ConfigError(f"the {variant} row needs the results of stages {missing}: run them (run_table4) first")
+    ev = results["eval"]
+    row = {"variant": variant, "name": TABLE4_NAMES.get(variant, variant), "stand_in": variant == BASELINE_VARIANT,
+           **{k: results["recon"].get(k) for k in TABLE4_COLUMNS if k in results["recon"]},
+           **{k: ev[k] for k in ("geneval", "dpg", "edit", "edit_adherence", "edit_consistency")},
+           "geneval_per_kind": ev["geneval_per_kind"], "edit_per_kind": ev["edit_per_kind"]}
     row["paper"] = dict(PAPER_TABLE4[row["name"]]) if row["name"] in PAPER_TABLE4 else None
     return row
 
@@ -492,13 +493,11 @@ def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
               "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in report["rows"]:
         p = r.get("paper") or {}
-        if r["status"] != "built":
-            lines.append("| " + " | ".join([f"{r['name']} (pixel-only VAE): not built", "–", *["–"] * (len(head) - 2)]) + " |")
-            continue
         t1, t5 = r.get("probe_top1"), r.get("probe_top5")
         probe = "n/a" if t1 is None else f"{100 * t1:.1f}/{100 * t5:.1f}"
         if p.get("probe_top1") is not None: probe += f" ({p['probe_top1']:.1f}/{p['probe_top5']:.1f})"
-        cells = [r["name"], _cell(r.get("channels"), p.get("channels"), "d"), _cell(r.get("psnr"), p.get("psnr"), ".2f"),
+        name = f"{r['name']} stand-in (pixel-only VAE)" if r.get("stand_in") else r["name"]
+        cells = [name, _cell(r.get("channels"), p.get("channels"), "d"), _cell(r.get("psnr"), p.get("psnr"), ".2f"),
                  _cell(r.get("ssim"), p.get("ssim"), ".3f"), _cell(r.get("lpips"), p.get("lpips"), ".3f"),
                  _cell(r.get("fd_mini"), p.get("rfid"), ".3f"), probe, _cell(r.get("geneval"), p.get("geneval"), ".1f", 100),
                  _cell(r.get("dpg"), p.get("dpg"), ".1f", 100), _cell(r.get("edit"), p.get("edit_reward"), ".2f")]
@@ -506,7 +505,8 @@ def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
     lines += ["", "GenEval and DPG are Shapes-GenEval and Shapes-DPG (percent); Edit is the Shapes-Edit score (geometric mean of "
               "adherence and consistency, 0 to 1), beside the paper's EditReward, another scale: compare orderings, not values. "
               "fd_mini is the Fréchet distance in the mini encoder's features, beside the paper's rFID. LPIPS is n/a without "
-              "local LPIPS weights.", "", "## Convergence (Fig. 7)", "", f"![curves]({report.get('curves_png', 'curves.png')})", ""]
+              "local LPIPS weights. The MAR-VAE row is a stand-in: the `pixel` variant, a VAE of the same architecture learned from "
+              "pixels alone (no pretrained encoder), beside the numbers of the paper's MAR-VAE.", "", "## Convergence (Fig. 7)", "", f"![curves]({report.get('curves_png', 'curves.png')})", ""]
     return "\n".join(lines)
 
 def plot_table4_curves(curves: dict[str, dict], # variant -> {"geneval": points, "edit": points} (`convergence_curve`)
@@ -557,7 +557,7 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
 
 def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, stage_log.jsonl, table4.json, table4.md, curves.png
                cfg: Table4Config | None = None, # the one budget of every latent space; default the `mini` preset (`smoke`: the `smoke` preset)
-               variants: str | Sequence[str] = TABLE4_VARIANTS, # latent spaces (names of `psvae.vae.VARIANTS`), or "rae,psvae"
+               variants: str | Sequence[str] = TABLE4_ROWS, # latent spaces (names of `psvae.vae.VARIANTS`), or "rae,psvae"
                force: bool | str | Sequence[str] = False, # redo stages: True (all), or stage names ("eval", ["recon", "curves"])
                smoke: bool = False, # seconds-long trainings (train_vae / train_gen smoke) that check the plumbing; numbers mean nothing
                progress: bool = True, # a bar over the stages (and the stages' own bars)
@@ -566,12 +566,14 @@ def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, sta
     "Table 4 in the mini world: train and score every latent space on one budget; writes table4.json, table4.md, curves.png."
     from tqdm import tqdm
     from psvae.train_vae import _SharedData
+    from psvae.train_gen import vae_fingerprint
     t0 = time.time()
     cfg = cfg or Table4Config.preset("smoke" if smoke else "mini")
     variants, forced = _check_variants(variants), _parse_force(force)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / "table4_config.json", {"config": cfg.to_dict(), "variants": list(variants), "smoke": smoke})
     log = out / "stage_log.jsonl"
+    enc_id = "preset" if encoder is None else vae_fingerprint(encoder)  # (a hash of any module's weights)
     shared = _SharedData(cfg.vae_configs(variants[0])[0], smoke, progress)
     results: dict[str, dict] = {}
     bar = tqdm(total=len(variants) * len(TABLE4_STAGES), desc="table4", disable=not progress, dynamic_ncols=True)
@@ -582,10 +584,10 @@ def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, sta
             bar.set_postfix_str(f"{v}: {stage}")
             if stage == "curves" and stage in forced:
                 for t in ("t2i", "edit"): (out / v / t / f"curve_{'geneval' if t == 't2i' else 'edit'}.json").unlink(missing_ok=True)
-            res[stage] = _run_stage(out, v, stage, _stage_key(stage, cfg, smoke), fns[stage], stage in forced, log)
+            res[stage] = _run_stage(out, v, stage, _stage_key(stage, cfg, smoke, enc_id), fns[stage], stage in forced, log)
             bar.update(1)
     bar.close()
-    rows = [table4_row(v, results[v]) for v in variants] + [table4_row(BASELINE_ROW, None)]
+    rows = [table4_row(v, results[v]) for v in variants]
     curves = {v: results[v]["curves"] for v in variants}
     fig = plot_table4_curves(curves)
     import io

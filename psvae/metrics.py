@@ -374,6 +374,8 @@ PAPER_TABLE4: dict[str, dict] = {
 }
 
 def _variant_key(name: str) -> str: return "".join(c for c in str(name).lower() if c.isalnum())
+#: Variants whose paper row goes by another name: `pixel`, the mini stand-in for the pixel-only MAR-VAE.
+_PAPER_ALIASES: dict[str, str] = {"pixel": "MAR-VAE"}
 
 def _fmt(v, spec: str, missing: str = "n/a") -> str:
     if v is None: return missing
@@ -392,7 +394,7 @@ def recon_table(rows: Sequence[Mapping[str, Any]], # one dict per model: variant
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         if "variant" not in r: raise ConfigError(f"each row needs a 'variant' name, got keys {sorted(r)}")
-        p = by_key.get(_variant_key(r.get("paper_variant", r["variant"])))
+        p = by_key.get(_variant_key(r.get("paper_variant", _PAPER_ALIASES.get(r["variant"], r["variant"]))))
         pp = lambda k, spec: _fmt(p.get(k), spec, "–") if p is not None else "–"
         t1, t5 = r.get("probe_top1"), r.get("probe_top5")
         probe = "n/a" if t1 is None and t5 is None else \

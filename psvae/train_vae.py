@@ -32,7 +32,7 @@ class TrainVAEConfig(Config):
     batch_size: int = 16  # images per optimizer step (paper: 96)
     lr: float = 1e-3  # peak AdamW learning rate of the autoencoder (paper: 1e-4)
     disc_lr: float | None = None  # learning rate of the discriminator; None: lr
-    encoder_lr_scale: float = 0.1  # the representation encoder's lr in stage 2 is lr * this (a pretrained network)
+    encoder_lr_scale: float = 0.1  # the representation encoder's lr in stage 2 is lr * this (a pretrained network; the `pixel` variant's random one: 1)
     warmup_steps: int = 20  # linear warm-up at the start of each stage
     semantic_weight: float = 1.0  # w_s on L_s (+ KL); Sec. 4.1
     pixel_weight: float = 0.1  # w_p on L_P; Sec. 4.1 (0.05 for SigLIP2, Sec. 4.4)
@@ -158,7 +158,9 @@ def _recipe_loss(model: VAERecipe, batch: dict, step: int) -> dict: return model
 def _groups(recipe: VAERecipe, cfg: TrainVAEConfig) -> list[OptimGroup]:
     own = lambda n: n.startswith("vae.") and not n.startswith("vae.encoder.")
     gs = [OptimGroup("vae", own, lr=cfg.lr), OptimGroup("disc", "pixel_loss.", lr=cfg.disc_lr or cfg.lr, betas=(0.5, 0.9))]
-    if not recipe.vae.encoder.is_frozen: gs.append(OptimGroup("encoder", "vae.encoder.", lr=cfg.lr * cfg.encoder_lr_scale))
+    if not recipe.vae.encoder.is_frozen:  # a pretrained encoder is nudged; the pixel-only baseline's random one learns at full rate
+        scale = 1.0 if recipe.vae.spec.encoder_init == "random" else cfg.encoder_lr_scale
+        gs.append(OptimGroup("encoder", "vae.encoder.", lr=cfg.lr * scale))
     return gs
 
 def _image_batches(data, n: int, batch_size: int):

@@ -36,6 +36,7 @@ class VariantSpec:
     pixel_input: str  # what the pixel decoder reads: 'latent', 'features' or 'semantic_decoder'
     stages: tuple  # per training stage (1, 2): names of the submodules trained in it
     detach: tuple  # per training stage: whether the pixel decoder's input is detached from what comes before it
+    encoder_init: str = "pretrained"  # 'pretrained' (the encoder as loaded) or 'random' (fresh weights: the pixel-only baseline)
 
 VARIANTS: dict[str, VariantSpec] = {
     "rae": VariantSpec("Table 4 RAE; Table 6 RAE", "none", False, None, "features", (("pixel_decoder",),), (False,)),
@@ -50,6 +51,8 @@ VARIANTS: dict[str, VariantSpec] = {
                             (STAGE1_SEMANTIC, ALL_PARTS), (True, False)),
     "dpix_on_dsem": VariantSpec("Table 5 DPixel on DSemantic", "blocks", True, "recon_features", "semantic_decoder",
                                 (STAGE1_SEMANTIC, ALL_PARTS), (True, False)),
+    "pixel": VariantSpec("Table 4 MAR-VAE (mini stand-in: a pixel-only VAE)", "blocks", False, None, "latent",
+                         (("encoder", "semantic_encoder", "pixel_decoder"),), (False,), encoder_init="random"),
 }
 
 # %% ../nbs/05_vae.ipynb #6d95d3de
@@ -59,7 +62,7 @@ _PAPER_SIZES = dict(encoder_size=224, latent_channels=96, ch=128, ch_mult=(1, 1,
 @dataclass
 class VAEConfig(Config):
     "Architecture of one PS-VAE family member: variant, representation encoder, semantic VAE and pixel decoder."
-    variant: str = "psvae"  # one of VARIANTS: rae, svae, psvae, pvae, rae_hd, mlp_svae, dpix_on_dsem
+    variant: str = "psvae"  # one of VARIANTS: rae, svae, psvae, pvae, rae_hd, mlp_svae, dpix_on_dsem, pixel
     encoder: str = "mini"  # representation encoder kind: 'mini', 'dinov2' or 'siglip2'
     encoder_path: str | None = None  # folder or hub id; None: mini_encoder() for 'mini', PAPER_ENCODERS[kind] for the others
     encoder_size: int | None = None  # encoder input size in px; None: the checkpoint's own (mini: 64); paper: 224
@@ -255,6 +258,7 @@ class PSVAE(nn.Module):
 
     def __init__(self, cfg: VAEConfig, # the architecture
                  encoder: RepresentationEncoder, # the representation encoder (its kind and feature_norm must match cfg)
+                 reinit_encoder: bool | None = None, # draw fresh encoder weights (in a copy); None: as the variant says (`pixel` only)
                 ):
         super().__init__()
         if not isinstance(encoder, RepresentationEncoder):
@@ -276,6 +280,9 @@ class PSVAE(nn.Module):
                 hint += f", or give ch_mult {int(math.log2(ratio)) + 1} levels"
             raise ConfigError(f"out_size {cfg.out_size} != token grid {grid} * 2**(levels-1) = {grid * 2 ** (cfg.levels - 1)} "
                               f"(ch_mult {cfg.ch_mult} has {cfg.levels} levels): {hint}")
+        if cfg.spec.encoder_init == "random" if reinit_encoder is None else reinit_encoder:  # the pixel-only baseline: the architecture, not the weights
+            from psvae.encoders import reinitialize_encoder
+            encoder = reinitialize_encoder(copy.deepcopy(encoder)).unfreeze()
         self.cfg, self.encoder = cfg, encoder
         spec, n = cfg.spec, (0 if cfg.spec.semantic == "mlp" else cfg.n_inherit)
         if spec.semantic != "none" and n > len(encoder.blocks):
@@ -491,7 +498,7 @@ def from_pretrained(cls: PSVAE, path: str | Path, # a folder written by `PSVAE.s
     if not (path / "config.json").is_file() or not (path / "encoder").is_dir():
         raise ConfigError(f"no PS-VAE at {path}: pass a folder written by PSVAE.save_pretrained (config.json, encoder/, model.safetensors)")
     cfg = VAEConfig.load(path / "config.json")
-    model = cls(cfg, load_encoder("auto", path / "encoder"))
+    model = cls(cfg, load_encoder("auto", path / "encoder"), reinit_encoder=False)  # the saved encoder is the trained one
     missing, unexpected = model.load_state_dict(load_safetensors(path / "model.safetensors"), strict=False)
     missing = [k for k in missing if not k.startswith("encoder.")]
     if missing or unexpected:
