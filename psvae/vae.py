@@ -280,7 +280,8 @@ class PSVAE(nn.Module):
                 hint += f", or give ch_mult {int(math.log2(ratio)) + 1} levels"
             raise ConfigError(f"out_size {cfg.out_size} != token grid {grid} * 2**(levels-1) = {grid * 2 ** (cfg.levels - 1)} "
                               f"(ch_mult {cfg.ch_mult} has {cfg.levels} levels): {hint}")
-        if cfg.spec.encoder_init == "random" if reinit_encoder is None else reinit_encoder:  # the pixel-only baseline: the architecture, not the weights
+        fresh = cfg.spec.encoder_init == "random" if reinit_encoder is None else reinit_encoder
+        if fresh:  # the pixel-only baseline: the encoder's architecture, not its pretrained weights
             from psvae.encoders import reinitialize_encoder
             encoder = reinitialize_encoder(copy.deepcopy(encoder)).unfreeze()
         self.cfg, self.encoder = cfg, encoder
