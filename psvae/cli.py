@@ -70,13 +70,10 @@ def _toy_report(s: dict) -> str:
 SMOKE_TOY = dict(steps=200, seeds=1)
 
 # %% ../nbs/15_cli.ipynb #4543e598
-def _save_fig(fig, path: Path, dpi: int = 100) -> str:
-    "Write a matplotlib figure as PNG atomically and close it; returns the file name."
-    import io, matplotlib.pyplot as plt
-    from psvae.core import atomic_write_bytes
-    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight"); plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-    return path.name
+def _save_fig(fig, path: Path) -> str:
+    "Write a report figure (PNG, atomically, cropped) and close it; returns the file name the report links."
+    from psvae.core import save_figure
+    return save_figure(fig, path, tight=True).name
 
 #: The latent spaces the demo compares: the paper's starting point (RAE) and its result (PS-VAE).
 DEMO_VARIANTS: tuple[str, ...] = ("rae", "psvae")

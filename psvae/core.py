@@ -17,7 +17,7 @@ import torch
 __all__ = ['PRESETS', 'ConfigError', 'check_preset', 'Config', 'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json',
            'atomic_dir', 'atomic_save_safetensors', 'load_safetensors', 'seed_everything', 'default_device',
            'autocast_dtype', 'to_device', 'ImageError', 'check_images', 'load_image', 'center_crop_resize', 'to_pil',
-           'save_image', 'image_grid', 'show_images']
+           'save_image', 'image_grid', 'show_images', 'save_figure']
 
 # %% ../nbs/00_core.ipynb #c6baf638
 PRESETS: tuple[str, ...] = ("mini", "paper")
@@ -271,3 +271,17 @@ def show_images(images: torch.Tensor | Sequence[torch.Tensor], titles: Sequence[
     if suptitle: fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/00_core.ipynb #e08f3333
+def save_figure(fig, # a matplotlib figure
+                path: str | Path, # the PNG file to write (replaced atomically)
+                dpi: int = 100, # resolution
+                tight: bool = False, # crop to the drawn area (`bbox_inches="tight"`)
+                close: bool = True, # close the figure afterwards (frees its memory in long runs)
+               ) -> Path:
+    "Write a matplotlib figure as PNG, atomically; returns the path."
+    import io
+    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=dpi, **({"bbox_inches": "tight"} if tight else {}))
+    if close:
+        import matplotlib.pyplot as plt; plt.close(fig)
+    return atomic_write_bytes(path, buf.getvalue())

@@ -330,7 +330,7 @@ def plot_curves(curves: dict[str, Sequence[dict]], # name (e.g. the latent space
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .core import Config, atomic_write_bytes, atomic_write_text
+from .core import Config, atomic_write_text, save_figure
 from .train_gen import GenTrainConfig, train_gen
 from .train_vae import TABLE4_VARIANTS
 #: The stages of one latent space's row, in the order they run.
@@ -457,8 +457,6 @@ def _run_stage(out: Path, variant: str, stage: str, key: dict, fn, force: bool, 
                             "seconds": round(time.time() - t0, 2), "time": time.time()}) + "\n")
     return rec["result"]
 
-
-
 # %% ../nbs/12_evaluate.ipynb #8d8a4d17
 def table4_row(variant: str, # a variant name (`pixel`, `rae`, ...)
                results: dict, # the variant's stage results (`recon`, `eval`)
@@ -566,7 +564,6 @@ def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, sta
     "Table 4 in the mini world: train and score every latent space on one budget; writes table4.json, table4.md, curves.png."
     from tqdm import tqdm
     from psvae.train_vae import _SharedData
-    from psvae.train_gen import vae_fingerprint
     t0 = time.time()
     cfg = cfg or Table4Config.preset("smoke" if smoke else "mini")
     variants, forced = _check_variants(variants), _parse_force(force)
@@ -589,10 +586,7 @@ def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, sta
     bar.close()
     rows = [table4_row(v, results[v]) for v in variants]
     curves = {v: results[v]["curves"] for v in variants}
-    fig = plot_table4_curves(curves)
-    import io
-    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=110); atomic_write_bytes(out / "curves.png", buf.getvalue())
-    import matplotlib.pyplot as plt; plt.close(fig)
+    save_figure(plot_table4_curves(curves), out / "curves.png", dpi=110)
     report = {"rows": rows, "columns": list(TABLE4_COLUMNS), "config": cfg.to_dict(), "variants": list(variants),
               "smoke": smoke, "curves": curves, "curves_png": "curves.png", "seconds": round(time.time() - t0, 2)}
     atomic_write_json(out / "table4.json", report)

@@ -16,7 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, default_collate
 from fastcore.basics import patch
 
-from .core import (Config, ConfigError, seed_everything, autocast_dtype, to_device, atomic_write_bytes,
+from .core import (Config, ConfigError, seed_everything, autocast_dtype, to_device, save_figure,
                         atomic_write_text, atomic_write_json, atomic_dir, atomic_save_safetensors, load_safetensors)
 
 # %% auto #0
@@ -309,10 +309,6 @@ def plot_log(path: str | Path, # a run's `out_dir` or its `log.jsonl`
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.82 if title else 0.9, wspace=0.3)
     return fig
 
-def _save_figure(fig, path: Path) -> Path:
-    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=80)
-    return atomic_write_bytes(path, buf.getvalue())
-
 # %% ../nbs/07_learner.ipynb #f190e669
 class NonFiniteLossError(FloatingPointError):
     "A loss or gradient norm became NaN or inf; training stopped before the optimizer step."
@@ -550,7 +546,7 @@ def fit(self: Learner, resume: bool | str | Path = False, # True: continue from 
                 window, n = {}, 0
             if self.step % cfg.ckpt_every == 0 or self.step == cfg.steps:
                 self.save_checkpoint()
-                if cfg.plot and self.is_main: _save_figure(plot_log(self.out_dir), self.out_dir / "losses.png")
+                if cfg.plot and self.is_main: save_figure(plot_log(self.out_dir), self.out_dir / "losses.png", dpi=80)
     finally:
         bar.close()
         del batches  # shuts down loader workers

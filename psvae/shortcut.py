@@ -13,7 +13,7 @@ from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 import torch
 from torch import nn
 
-from .core import (Config, ConfigError, atomic_dir, atomic_write_json, atomic_save_safetensors, load_safetensors,
+from .core import (Config, ConfigError, atomic_dir, atomic_write_json, atomic_save_safetensors, load_safetensors, save_figure,
                         default_device, seed_everything)
 from .vae import PSVAE, VAEConfig, PixelDecoder
 from .metrics import psnr, ssim
@@ -395,16 +395,14 @@ def _test_batches(cfg: ShortcutConfig, out_size: int, encoder_size: int, smoke: 
             for i in range(0, len(items), 64)]
 
 def _examples_png(path: Path, rows: list[torch.Tensor], names: list[str]) -> Path:
-    import io
     import matplotlib.pyplot as plt
-    from psvae.core import image_grid, atomic_write_bytes
+    from psvae.core import image_grid, save_figure
     fig, axs = plt.subplots(len(rows), 1, figsize=(1.1 * rows[0].shape[0], 1.25 * len(rows)), squeeze=False)
     for ax, r, n in zip(axs[:, 0], rows, names):
         ax.imshow(image_grid(r.clamp(0, 1), nrow=len(r)).permute(1, 2, 0).numpy()); ax.set_axis_off()
         ax.set_title(n, fontsize=9, loc="left")
     fig.tight_layout()
-    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=100); plt.close(fig)
-    return atomic_write_bytes(path, buf.getvalue())
+    return save_figure(fig, path)
 
 def run_shortcut(vae_dir: str | Path, # a train_vae run folder (or its vae/) of an encoder-tuning variant, e.g. rae_hd
                  k: int | None = None, # top channels to keep; None: default_k(width) (the paper's 32/768)
@@ -532,9 +530,6 @@ def plot_deviation(result: Mapping | str | Path, # run_shortcut's dict, or a sho
         gap = result.get("gap_db")
         ax2.set_title("decoders" + (f": gap {gap:.2f} dB" if gap is not None else ""), fontsize=10)
     fig.tight_layout()
-    if path is not None:
-        import io
-        from psvae.core import atomic_write_bytes
-        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=110); atomic_write_bytes(path, buf.getvalue())
+    if path is not None: save_figure(fig, path, dpi=110, close=False)
     plt.close(fig)
     return fig

@@ -5,7 +5,7 @@
 # %% ../nbs/01_toy.ipynb #ec21a1c2
 from __future__ import annotations
 
-import contextlib, io, math, time
+import contextlib, math, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import Config, ConfigError, atomic_write_bytes, atomic_write_json, seed_everything
+from .core import Config, ConfigError, atomic_write_json, save_figure, seed_everything
 
 # %% auto #0
 __all__ = ['PS_STROKES', 'ps_at', 'ps_curve', 'sample_ps', 'random_embedding', 'optimal_velocity', 'eq1_velocity',
@@ -422,8 +422,7 @@ def run_toy(out_dir: str | Path | None = None, # folder for toy.json and toy.png
     result["seconds"] = time.time() - t0
     if out_dir is not None:
         out_dir = Path(out_dir)
-        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        atomic_write_bytes(out_dir / "toy.png", buf.getvalue())
+        save_figure(fig, out_dir / "toy.png", dpi=110, tight=True, close=False)
         atomic_write_json(out_dir / "toy.json", result)
     plt.close(fig)
     return result

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import Config, ConfigError, atomic_write_json, default_device, seed_everything
+from .core import Config, ConfigError, atomic_write_json, default_device, save_figure, seed_everything
 from .vae import PSVAE, VAEConfig, VARIANTS, build_vae
 from .losses import PixelLoss, PixelLossConfig, semantic_loss, kl_loss
 from .learner import Learner, TrainConfig, OptimGroup
@@ -314,9 +314,6 @@ def plot_channel_sweep(rows: Sequence[dict], # eval_recon rows of one variant at
         ax.set_xscale("log", base=2); ax.set_xticks(cs); ax.set_xticklabels([str(c) for c in cs])
         ax.set_xlabel("latent channels"); ax.set_title(t, fontsize=10); ax.grid(alpha=0.3)
     fig.tight_layout()
-    if path is not None:
-        from psvae.core import atomic_write_bytes
-        import io
-        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=110); atomic_write_bytes(path, buf.getvalue())
+    if path is not None: save_figure(fig, path, dpi=110, close=False)
     plt.close(fig)
     return fig
