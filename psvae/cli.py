@@ -300,7 +300,8 @@ def _cmd_pretrain_encoder(a):
 
 def _cmd_probe(a):
     from psvae.encoders import probe_encoder
-    r = probe_encoder(a.encoder, a.out, train_dir=a.train_dir, test_dir=a.test_dir, n_train=a.n_train, n_test=a.n_test)
+    r = probe_encoder(a.encoder, a.out, train_dir=a.train_dir, test_dir=a.test_dir, n_train=a.n_train, n_test=a.n_test,
+                      attribute=a.attribute)
     print(json.dumps(r, indent=2))
 
 def _train_overrides(a) -> dict:
@@ -459,6 +460,7 @@ def _positive(s: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `psvae` command, one subcommand per stage of the paper."
+    from psvae.encoders import PROBE_ATTRIBUTES
     p = argparse.ArgumentParser(prog="psvae", description="PS-VAE: representation encoders made ready for generation and editing.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     d = sub.add_parser("demo", help="the paper's story end to end at the smallest budget, into runs/demo/")
@@ -490,6 +492,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--test-dir", type=Path, default=None, help="held-out image folder (default: Shapes)")
     r.add_argument("--n-train", type=_positive, default=2000, help="training images")
     r.add_argument("--n-test", type=_positive, default=500, help="held-out images")
+    r.add_argument("--attribute", default="shape_colour", choices=list(PROBE_ATTRIBUTES),
+                   help="Shapes label: the (shape, colour) of the largest object (default), or one half of it")
     r.set_defaults(func=_cmd_probe)
     from psvae.vae import VARIANTS
     v = sub.add_parser("train-vae", help="train one PS-VAE family member with the two-stage recipe (Fig. 5), resumable")

@@ -19,11 +19,11 @@ from .core import (Config, ConfigError, check_images, atomic_dir, atomic_write_j
                         load_safetensors, seed_everything, default_device)
 
 # %% auto #0
-__all__ = ['PAPER_ENCODERS', 'apply_blocks', 'RepresentationEncoder', 'MiniEncoderConfig', 'MiniEncoder', 'DINOv2Encoder',
-           'SigLIP2Encoder', 'load_encoder', 'reinitialize_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab',
-           'MiniPretrainConfig', 'TextTower', 'ImageTextModel', 'sigmoid_loss', 'siglip_loss_fn', 'RenderedShapes',
-           'pretrain_mini_encoder', 'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder',
-           'psnr', 'reconstruction_probe', 'mini_encoder']
+__all__ = ['PAPER_ENCODERS', 'PROBE_ATTRIBUTES', 'apply_blocks', 'RepresentationEncoder', 'MiniEncoderConfig', 'MiniEncoder',
+           'DINOv2Encoder', 'SigLIP2Encoder', 'load_encoder', 'reinitialize_encoder', 'pooled_features', 'linear_probe',
+           'CaptionVocab', 'MiniPretrainConfig', 'TextTower', 'ImageTextModel', 'sigmoid_loss', 'siglip_loss_fn',
+           'RenderedShapes', 'pretrain_mini_encoder', 'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca',
+           'TokenPixelDecoder', 'psnr', 'reconstruction_probe', 'mini_encoder']
 
 # %% ../nbs/04_encoders.ipynb #83f67edc
 def apply_blocks(blocks: Sequence[nn.Module], # transformer blocks of any supported encoder (or copies of them)
@@ -421,12 +421,11 @@ class CaptionVocab:
         return cls([w for c in captions for w in cls.split(c)])
     def __len__(self) -> int: return len(self.itos)
     def encode(self, captions: Sequence[str], max_len: int) -> torch.Tensor:
-        "Token ids `[B, max_len]` (truncated, zero-padded)."
+        "Token ids `[B, L]`, L the longest caption's word count (at most `max_len`; longer ones are cut), zero-padded."
         stoi = getattr(self, "_stoi", None) or self.__dict__.setdefault("_stoi", {w: i for i, w in enumerate(self.itos)})
-        out = torch.zeros(len(captions), max_len, dtype=torch.long)
-        for i, c in enumerate(captions):
-            ids = [stoi.get(w, self.UNK) for w in self.split(c)][:max_len]
-            out[i, :len(ids)] = torch.tensor(ids, dtype=torch.long)
+        rows = [[stoi.get(w, self.UNK) for w in self.split(c)][:max_len] for c in captions]
+        out = torch.zeros(len(captions), max((len(r) for r in rows), default=0), dtype=torch.long)
+        for i, ids in enumerate(rows): out[i, :len(ids)] = torch.tensor(ids, dtype=torch.long)
         return out
 
 # %% ../nbs/04_encoders.ipynb #7765fd85
@@ -542,6 +541,8 @@ def pretrain_mini_encoder(out_dir: str | Path, # run folder: `train/` (log, chec
     return out / "encoder"
 
 # %% ../nbs/04_encoders.ipynb #d2cfbad0
+PROBE_ATTRIBUTES = ("shape_colour", "colour", "shape")  # a Shapes label is shape index * len(COLOURS) + colour index (LABEL_NAMES)
+
 def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or a folder / hub id for `load_encoder('auto', ...)`
                   out_dir: str | Path, # where probe.json goes
                   train_dir: str | Path | None = None, # image folder (root/<class>/<image>) to fit on; None: Shapes
@@ -551,6 +552,7 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
                   seed: int = 1, # Shapes: training scenes use seed, held-out scenes seed + 1 (pretraining uses 0)
                   batch_size: int = 256, # images per forward pass
                   C: float = 1.0, # inverse L2 strength of the logistic regression
+                  attribute: str = "shape_colour", # Shapes label: "shape_colour" (the issue's, 50 classes), "colour" or "shape" of the largest object
                   device: str | None = None, # where the encoder runs; None: CUDA if available
                   progress: bool = True, # tqdm bars
                  ) -> dict:
@@ -565,12 +567,17 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
             loader = torch.utils.data.DataLoader(images_u8_or_ds, batch_size=batch_size, num_workers=min(8, os.cpu_count() or 1))
             batches = (b["image"] for b in loader)
         return pooled_features(enc, tqdm(batches, total=-(-n // batch_size), desc=f"{what} features", disable=not progress, leave=False))
+    if attribute not in PROBE_ATTRIBUTES: raise ConfigError(f"attribute={attribute!r}: choose one of {PROBE_ATTRIBUTES}")
+    if train_dir is not None and attribute != "shape_colour":
+        raise ConfigError(f"attribute={attribute!r} splits the Shapes label; an image folder's classes are its folders: leave attribute at 'shape_colour'")
     if (train_dir is None) != (test_dir is None): raise ConfigError("pass both train_dir and test_dir (image folders), or neither for Shapes")
     if train_dir is None:
         from psvae.shapes import MINI_SIZE
         tr, te = (RenderedShapes(n, MINI_SIZE, seed=s, progress=progress) for n, s in ((n_train, seed), (n_test, seed + 1)))
-        data = "shapes: label = (shape, colour) of the largest object"
-        tx, ty, vx, vy = feats(tr.images, n_train, "train"), tr.labels, feats(te.images, n_test, "test"), te.labels
+        from psvae.shapes import COLOURS
+        part = {"shape_colour": lambda y: y, "colour": lambda y: y % len(COLOURS), "shape": lambda y: y // len(COLOURS)}[attribute]
+        data = f"shapes: label = {'(shape, colour)' if attribute == 'shape_colour' else attribute} of the largest object"
+        tx, ty, vx, vy = feats(tr.images, n_train, "train"), part(tr.labels), feats(te.images, n_test, "test"), part(te.labels)
     else:
         from psvae.data import ImageFolderDataset
         dtr, dte = (ImageFolderDataset(d, encoder_size=enc.image_size, target_size=None) for d in (train_dir, test_dir))
@@ -665,9 +672,10 @@ def _recon_loss(model, batch, step):
 def reconstruction_probe(encoder: RepresentationEncoder, # the encoder to probe (copied: the original is not changed)
                          out_dir: str | Path, # the Learner's run folder
                          end_to_end: bool = False, # False: frozen features; True: the encoder trains with the decoder
-                         steps: int = 200, # optimizer steps
+                         steps: int = 800, # optimizer steps (at 200 both settings are still limited by the decoder)
                          batch_size: int = 32, # images per step
-                         lr: float = 1e-3, # peak learning rate (decoder; the encoder gets lr / 10)
+                         lr: float = 1e-3, # peak learning rate of the decoder
+                         encoder_lr_scale: float = 0.1, # end to end: the encoder's lr is lr * this (0.1 as PS-VAE's stage 2)
                          n_train: int = 2048, # training scenes (seed 3)
                          n_test: int = 256, # held-out scenes (seed 4)
                          progress: bool = True, # tqdm bar
@@ -678,7 +686,7 @@ def reconstruction_probe(encoder: RepresentationEncoder, # the encoder to probe 
     enc = copy.deepcopy(encoder).cpu().train()
     enc.unfreeze() if end_to_end else enc.freeze()
     model = nn.ModuleDict({"encoder": enc, "decoder": TokenPixelDecoder(enc.width, enc.grid[0], MINI_SIZE)})
-    groups = [OptimGroup("decoder", "decoder.")] + ([OptimGroup("encoder", "encoder.", lr=lr / 10)] if end_to_end else [])
+    groups = [OptimGroup("decoder", "decoder.")] + ([OptimGroup("encoder", "encoder.", lr=lr * encoder_lr_scale)] if end_to_end else [])
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, warmup_steps=min(20, steps), log_every=max(1, steps // 10),
                       ckpt_every=steps, keep_last=1, progress=progress, plot=False)
     learner = Learner(model, RenderedShapes(n_train, MINI_SIZE, seed=3), _recon_loss, cfg, out_dir=out_dir, groups=groups)
@@ -688,7 +696,7 @@ def reconstruction_probe(encoder: RepresentationEncoder, # the encoder to probe 
     with torch.no_grad():
         x = test.images.float() / 255
         rec = torch.cat([model["decoder"](model["encoder"](b)) for b in x.split(128)])
-    return {"psnr": float(psnr(rec, x).mean()), "end_to_end": end_to_end, "steps": steps, "n_test": n_test,
+    return {"psnr": float(psnr(rec, x).mean()), "end_to_end": end_to_end, "steps": steps, "encoder_lr_scale": encoder_lr_scale if end_to_end else None, "n_test": n_test,
             "examples": rec[:8].clamp(0, 1)}
 
 # %% ../nbs/04_encoders.ipynb #7f2eb81e

@@ -33,3 +33,20 @@ def test_hub_id_offline_is_a_clear_error(monkeypatch):
         load_encoder("siglip2", "google/siglip2-so400m-patch14-224")
     with pytest.raises(ConfigError, match="pass both train_dir and test_dir"):
         probe_encoder(MiniEncoder(), "/tmp/unused", train_dir="/tmp")
+
+
+def test_probe_cli_splits_the_label(tmp_path):
+    "`psvae probe --attribute colour` probes the colour of the largest object only (at most 10 classes)."
+    import os, subprocess, sys
+    from pathlib import Path
+    enc_dir = pretrain_mini_encoder(tmp_path / "run", smoke=True, progress=False)
+    psvae = Path(sys.executable).with_name("psvae")
+    r = subprocess.run([str(psvae), "probe", "--encoder", str(enc_dir), "--out", str(tmp_path / "probe"), "--n-train", "60",
+                        "--n-test", "20", "--attribute", "colour"], env={**os.environ, "OMP_NUM_THREADS": "2"},
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    saved = json.loads((tmp_path / "probe" / "probe.json").read_text())
+    assert 2 <= saved["n_classes"] <= 10 and "colour of the largest object" in saved["data"]
+    r = subprocess.run([str(psvae), "probe", "--encoder", str(enc_dir), "--out", str(tmp_path / "p2"), "--attribute", "size"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and "invalid choice" in r.stderr

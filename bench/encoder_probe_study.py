@@ -1,0 +1,121 @@
+"""What limits the mini encoder's linear probe? Pretraining variants and a supervised upper bound, side by side.
+
+    OMP_NUM_THREADS=1 python bench/encoder_probe_study.py [--only NAME ...] [--out bench/results/encoder_probe_study.json]
+
+Each run pretrains the default mini encoder architecture on the same 4096 Shapes scenes (seed 0) and linear-probes it
+with `probe_encoder`'s protocol (2000 / 500 held-out scenes, seeds 1 / 2, mean-pooled tokens). Besides the issue's
+label, the (shape, colour) of the largest object, it probes the two halves of that label on their own: the colour of
+the largest object (10 classes) and its shape (5 classes). Runs:
+
+- `siglip_dense`: the default recipe (dense captions, 300 steps);
+- `siglip_short`: short captions (objects only: count, colour, shape);
+- `siglip_short_hardneg`: short captions plus two hard-negative captions per image, one shape word and one colour word
+  swapped (NegCLIP's idea, Yuksekgonul et al. 2023), as extra negatives of the sigmoid loss;
+- `siglip_short_x4`: short captions, 1200 steps (4x the budget);
+- `supervised`: the same encoder trained with cross-entropy on the probe's own label through a linear head on
+  mean-pooled tokens, same steps, batch and lr: an upper bound for what 300 steps of this architecture can reach;
+- `random_init`: no training.
+
+Results are merged into the JSON file (one entry per run), so runs can be done one at a time with --only.
+"""
+import argparse, json, sys, tempfile, time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+RUNS = ("random_init", "siglip_dense", "siglip_short", "siglip_short_hardneg", "siglip_short_x4", "supervised")
+
+def probe_all(enc) -> dict:
+    "The issue's probe, and the colour / shape halves of its label, on the same features."
+    from psvae.encoders import RenderedShapes, pooled_features, linear_probe
+    from psvae.shapes import COLOURS
+    tr, te = RenderedShapes(2000, 64, seed=1), RenderedShapes(500, 64, seed=2)
+    tx, vx = (pooled_features(enc, (d.images.float() / 255).split(256)) for d in (tr, te))
+    ty, vy, n = tr.labels.numpy(), te.labels.numpy(), len(COLOURS)  # label = shape index * len(COLOURS) + colour index
+    out = {}
+    for name, f in (("shape_colour", lambda y: y), ("colour", lambda y: y % n), ("shape", lambda y: y // n)):
+        r = linear_probe(tx, f(ty), vx, f(vy))
+        out[name] = {"top1": r["top1"], "top5": r["top5"], "n_classes": r["n_classes"]}
+    return out
+
+def hard_negative_loss(kinds=("shape", "colour"), seed: int = 0):
+    "The sigmoid loss plus, per image, captions with one shape / colour word swapped, scored as negatives."
+    import psvae.encoders as E
+    from psvae.shapes import SHAPES, COLOURS, plural
+    words = {w: s for s in SHAPES for w in (s, plural(s))}
+    rng, base = np.random.default_rng(seed), E.siglip_loss_fn  # base: captured before the caller swaps this loss in
+    def swap(caption: str, kind: str) -> str:
+        toks = caption.split(" ")
+        idx = [i for i, w in enumerate(toks) if w.strip(".,") in (words if kind == "shape" else COLOURS)]
+        if not idx: return caption
+        i = int(idx[rng.integers(len(idx))]); core = toks[i].strip(".,"); tail = toks[i][len(core):]
+        if kind == "shape":
+            new = str(rng.choice([s for s in SHAPES if s != words[core]]))
+            new = new if core == words[core] else plural(new)
+        else: new = str(rng.choice([c for c in COLOURS if c != core]))
+        toks[i] = new + tail
+        return " ".join(toks)
+    def loss_fn(model, batch, step):
+        out = base(model, batch, step)
+        caps = batch["caption"]
+        ids = model.vocab.encode([swap(c, k) for k in kinds for c in caps], model.cfg.max_words).to(batch["image"].device)
+        img = model.embed_images(batch["image"])
+        txt = model.embed_texts(ids).view(len(kinds), len(caps), -1)
+        logits = (img[None] * txt).sum(-1) * model.logit_scale.exp() + model.logit_bias
+        neg = -F.logsigmoid(-logits).sum(0).mean()
+        return {**out, "loss": out["loss"] + neg, "hard_neg": neg.detach()}
+    return loss_fn
+
+def siglip(tmp: Path, hard_negatives: bool = False, **kw):
+    import psvae.encoders as E
+    orig = E.siglip_loss_fn
+    if hard_negatives: E.siglip_loss_fn = hard_negative_loss()  # pretrain_mini_encoder reads the module's loss function
+    try: d = E.pretrain_mini_encoder(tmp, E.MiniPretrainConfig(**kw), resume=False, progress=False)
+    finally: E.siglip_loss_fn = orig
+    return E.load_encoder("mini", d)
+
+def supervised(steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: int = 0):
+    from psvae.encoders import MiniEncoder, RenderedShapes, MiniPretrainConfig
+    from psvae.core import seed_everything
+    from psvae.shapes import LABEL_NAMES
+    seed_everything(seed)
+    data = RenderedShapes(MiniPretrainConfig().n_train, 64, seed=0)
+    enc, head = MiniEncoder(), torch.nn.Linear(128, len(LABEL_NAMES))
+    opt = torch.optim.AdamW([*enc.parameters(), *head.parameters()], lr=lr, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.1)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        idx = torch.randint(0, len(data), (batch_size,), generator=g)
+        loss = F.cross_entropy(head(enc(data.images[idx].float() / 255).mean(1)), data.labels[idx])
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+    return enc.eval()
+
+def run(name: str, tmp: Path):
+    from psvae.encoders import MiniEncoder
+    if name == "random_init": torch.manual_seed(0); return MiniEncoder().eval()
+    if name == "siglip_dense": return siglip(tmp)
+    if name == "siglip_short": return siglip(tmp, caption_style="short")
+    if name == "siglip_short_hardneg": return siglip(tmp, hard_negatives=True, caption_style="short")
+    if name == "siglip_short_x4": return siglip(tmp, caption_style="short", steps=1200, warmup_steps=60)
+    if name == "supervised": return supervised()
+    raise SystemExit(f"unknown run {name!r}: choose from {RUNS}")
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", nargs="*", default=None, help=f"runs to do (default all): {' '.join(RUNS)}")
+    ap.add_argument("--out", default="bench/results/encoder_probe_study.json")
+    a = ap.parse_args()
+    out = Path(a.out)
+    res = json.loads(out.read_text()) if out.is_file() else {}
+    for name in a.only or RUNS:
+        t0 = time.time()
+        with tempfile.TemporaryDirectory() as d: probes = probe_all(run(name, Path(d)))
+        res[name] = {**probes, "seconds": round(time.time() - t0, 1), "threads": torch.get_num_threads()}
+        print(json.dumps({name: res[name]}), flush=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp"); tmp.write_text(json.dumps(res, indent=1)); tmp.replace(out)
+
+if __name__ == "__main__":
+    sys.exit(main())
