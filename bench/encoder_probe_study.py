@@ -28,24 +28,18 @@ import torch.nn.functional as F
 RUNS = ("random_init", "siglip_dense", "siglip_short", "siglip_short_hardneg", "siglip_short_x4", "supervised")
 
 def probe_all(enc) -> dict:
-    "The issue's probe, and the colour / shape halves of its label, on the same features."
-    from psvae.encoders import RenderedShapes, pooled_features, linear_probe
-    from psvae.shapes import COLOURS
-    tr, te = RenderedShapes(2000, 64, seed=1), RenderedShapes(500, 64, seed=2)
-    tx, vx = (pooled_features(enc, (d.images.float() / 255).split(256)) for d in (tr, te))
-    ty, vy, n = tr.labels.numpy(), te.labels.numpy(), len(COLOURS)  # label = shape index * len(COLOURS) + colour index
-    out = {}
-    for name, f in (("shape_colour", lambda y: y), ("colour", lambda y: y % n), ("shape", lambda y: y // n)):
-        r = linear_probe(tx, f(ty), vx, f(vy))
-        out[name] = {"top1": r["top1"], "top5": r["top5"], "n_classes": r["n_classes"]}
-    return out
+    "The issue's probe, and the colour / shape halves of its label (`probe_encoder`'s protocol and seeds)."
+    from psvae.encoders import probe_encoder, PROBE_ATTRIBUTES
+    with tempfile.TemporaryDirectory() as d:
+        return {a: {k: r[k] for k in ("top1", "top5", "n_classes")}
+                for a in PROBE_ATTRIBUTES for r in [probe_encoder(enc, d, attribute=a, progress=False)]}
 
 def hard_negative_loss(kinds=("shape", "colour"), seed: int = 0):
     "The sigmoid loss plus, per image, captions with one shape / colour word swapped, scored as negatives."
     import psvae.encoders as E
     from psvae.shapes import SHAPES, COLOURS, plural
     words = {w: s for s in SHAPES for w in (s, plural(s))}
-    rng, base = np.random.default_rng(seed), E.siglip_loss_fn  # base: captured before the caller swaps this loss in
+    rng = np.random.default_rng(seed)
     def swap(caption: str, kind: str) -> str:
         toks = caption.split(" ")
         idx = [i for i, w in enumerate(toks) if w.strip(".,") in (words if kind == "shape" else COLOURS)]
@@ -58,7 +52,7 @@ def hard_negative_loss(kinds=("shape", "colour"), seed: int = 0):
         toks[i] = new + tail
         return " ".join(toks)
     def loss_fn(model, batch, step):
-        out = base(model, batch, step)
+        out = E.siglip_loss_fn(model, batch, step)
         caps = batch["caption"]
         ids = model.vocab.encode([swap(c, k) for k in kinds for c in caps], model.cfg.max_words).to(batch["image"].device)
         img = model.embed_images(batch["image"])
@@ -69,12 +63,10 @@ def hard_negative_loss(kinds=("shape", "colour"), seed: int = 0):
     return loss_fn
 
 def siglip(tmp: Path, hard_negatives: bool = False, **kw):
-    import psvae.encoders as E
-    orig = E.siglip_loss_fn
-    if hard_negatives: E.siglip_loss_fn = hard_negative_loss()  # pretrain_mini_encoder reads the module's loss function
-    try: d = E.pretrain_mini_encoder(tmp, E.MiniPretrainConfig(**kw), resume=False, progress=False)
-    finally: E.siglip_loss_fn = orig
-    return E.load_encoder("mini", d)
+    from psvae.encoders import MiniPretrainConfig, pretrain_mini_encoder, load_encoder
+    d = pretrain_mini_encoder(tmp, MiniPretrainConfig(**kw), resume=False, progress=False,
+                              loss_fn=hard_negative_loss() if hard_negatives else None)
+    return load_encoder("mini", d)
 
 def supervised(steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: int = 0):
     from psvae.encoders import MiniEncoder, RenderedShapes, MiniPretrainConfig

@@ -517,6 +517,7 @@ def pretrain_mini_encoder(out_dir: str | Path, # run folder: `train/` (log, chec
                           smoke: bool = False, # a seconds-long run (few scenes, few steps) that checks the plumbing only
                           resume: bool = True, # continue from `train/`'s newest checkpoint if there is one
                           progress: bool = True, # tqdm bars
+                          loss_fn=None, # `Learner` loss `(model, batch, step) -> dict`; None: `siglip_loss_fn` (a study can swap in its own)
                          ) -> Path:
     "Pretrain the mini encoder on Shapes with the SigLIP loss through `Learner`; returns the saved encoder folder."
     from psvae.learner import Learner, TrainConfig
@@ -530,7 +531,7 @@ def pretrain_mini_encoder(out_dir: str | Path, # run folder: `train/` (log, chec
     tcfg = TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, warmup_steps=cfg.warmup_steps,
                        weight_decay=cfg.weight_decay, seed=cfg.seed, log_every=max(1, min(20, cfg.steps // 10)),
                        ckpt_every=cfg.steps, keep_last=1, progress=progress, cpu=True if smoke else False)
-    learner = Learner(model, data, siglip_loss_fn, tcfg, out_dir=out / "train")
+    learner = Learner(model, data, loss_fn or siglip_loss_fn, tcfg, out_dir=out / "train")
     learner.fit(resume=resume)
     model = learner.model.cpu().eval()
     model.image.save_pretrained(out / "encoder")
@@ -558,6 +559,10 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
                  ) -> dict:
     "Linear-probe a frozen encoder (mean-pooled patch tokens); writes and returns probe.json's top1, top5, n_classes, n_train, n_test."
     from tqdm.auto import tqdm
+    if attribute not in PROBE_ATTRIBUTES: raise ConfigError(f"attribute={attribute!r}: choose one of {PROBE_ATTRIBUTES}")
+    if train_dir is not None and attribute != "shape_colour":
+        raise ConfigError(f"attribute={attribute!r} splits the Shapes label; an image folder's classes are its folders: leave attribute at 'shape_colour'")
+    if (train_dir is None) != (test_dir is None): raise ConfigError("pass both train_dir and test_dir (image folders), or neither for Shapes")
     enc = encoder if isinstance(encoder, nn.Module) else load_encoder("auto", encoder)
     enc = enc.to(default_device(device)).eval()
     def feats(images_u8_or_ds, n, what):
@@ -567,14 +572,9 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
             loader = torch.utils.data.DataLoader(images_u8_or_ds, batch_size=batch_size, num_workers=min(8, os.cpu_count() or 1))
             batches = (b["image"] for b in loader)
         return pooled_features(enc, tqdm(batches, total=-(-n // batch_size), desc=f"{what} features", disable=not progress, leave=False))
-    if attribute not in PROBE_ATTRIBUTES: raise ConfigError(f"attribute={attribute!r}: choose one of {PROBE_ATTRIBUTES}")
-    if train_dir is not None and attribute != "shape_colour":
-        raise ConfigError(f"attribute={attribute!r} splits the Shapes label; an image folder's classes are its folders: leave attribute at 'shape_colour'")
-    if (train_dir is None) != (test_dir is None): raise ConfigError("pass both train_dir and test_dir (image folders), or neither for Shapes")
     if train_dir is None:
-        from psvae.shapes import MINI_SIZE
+        from psvae.shapes import MINI_SIZE, COLOURS
         tr, te = (RenderedShapes(n, MINI_SIZE, seed=s, progress=progress) for n, s in ((n_train, seed), (n_test, seed + 1)))
-        from psvae.shapes import COLOURS
         part = {"shape_colour": lambda y: y, "colour": lambda y: y % len(COLOURS), "shape": lambda y: y // len(COLOURS)}[attribute]
         data = f"shapes: label = {'(shape, colour)' if attribute == 'shape_colour' else attribute} of the largest object"
         tx, ty, vx, vy = feats(tr.images, n_train, "train"), part(tr.labels), feats(te.images, n_test, "test"), part(te.labels)

@@ -396,7 +396,7 @@ def _test_batches(cfg: ShortcutConfig, out_size: int, encoder_size: int, smoke: 
 
 def _examples_png(path: Path, rows: list[torch.Tensor], names: list[str]) -> Path:
     import matplotlib.pyplot as plt
-    from psvae.core import image_grid, save_figure
+    from psvae.core import image_grid
     fig, axs = plt.subplots(len(rows), 1, figsize=(1.1 * rows[0].shape[0], 1.25 * len(rows)), squeeze=False)
     for ax, r, n in zip(axs[:, 0], rows, names):
         ax.imshow(image_grid(r.clamp(0, 1), nrow=len(r)).permute(1, 2, 0).numpy()); ax.set_axis_off()

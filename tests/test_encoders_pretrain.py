@@ -50,3 +50,14 @@ def test_probe_cli_splits_the_label(tmp_path):
     r = subprocess.run([str(psvae), "probe", "--encoder", str(enc_dir), "--out", str(tmp_path / "p2"), "--attribute", "size"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_pretrain_takes_another_loss(tmp_path):
+    "A study can swap the pretraining loss (bench/encoder_probe_study.py does): the run calls it at every step."
+    from psvae.encoders import siglip_loss_fn
+    steps = []
+    def loss_fn(model, batch, step):
+        steps.append(step)
+        return siglip_loss_fn(model, batch, step)
+    pretrain_mini_encoder(tmp_path / "run", smoke=True, progress=False, loss_fn=loss_fn)
+    assert len(steps) == 3  # the smoke run's steps
