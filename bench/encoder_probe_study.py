@@ -7,16 +7,25 @@ with `probe_encoder`'s protocol (2000 / 500 held-out scenes, seeds 1 / 2, mean-p
 label, the (shape, colour) of the largest object, it probes the two halves of that label on their own: the colour of
 the largest object (10 classes) and its shape (5 classes). Runs:
 
-- `siglip_dense`: the default recipe (dense captions, 300 steps);
+- `siglip_dense`: SigLIP alone, dense captions, 300 steps (the default before the region-phrase loss);
 - `siglip_short`: short captions (objects only: count, colour, shape);
 - `siglip_short_hardneg`: short captions plus two hard-negative captions per image, one shape word and one colour word
   swapped (NegCLIP's idea, Yuksekgonul et al. 2023), as extra negatives of the sigmoid loss;
 - `siglip_short_x4`: short captions, 1200 steps (4x the budget);
 - `supervised`: the same encoder trained with cross-entropy on the probe's own label through a linear head on
   mean-pooled tokens, same steps, batch and lr: an upper bound for what 300 steps of this architecture can reach;
-- `random_init`: no training.
+- `random_init`: no training;
+- `region_supervised_patch` / `region_supervised_conv`: is it the loss or the network? Each object's mask-pooled
+  tokens (`region_targets`) into a linear head, cross-entropy on the object's (shape, colour), 300 steps, with the
+  plain patch projection and with the conv stem (`MiniEncoderConfig.stem`); also reports the held-out per-object
+  accuracy (`object_acc`, `object_shape_acc`) on 512 scenes of seed 5;
+- `siglip_region`: the recipe as it now is by default (conv stem, SigLIP plus the grounded region-phrase loss at
+  weight 3, 450 steps).
 
-Results are merged into the JSON file (one entry per run), so runs can be done one at a time with --only.
+Entries are keyed `run@stem` and record the `stem` they were measured with. The runs measured before the conv stem existed (commit 47b1501)
+have `"stem": "patch"`; rerunning them today would use the conv stem, so pass `--stem patch` to reproduce them.
+
+Results are merged into the JSON file (one entry per run and stem), so runs can be done one at a time with --only.
 """
 import argparse, json, sys, tempfile, time
 from pathlib import Path
@@ -25,7 +34,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-RUNS = ("random_init", "siglip_dense", "siglip_short", "siglip_short_hardneg", "siglip_short_x4", "supervised")
+RUNS = ("random_init", "siglip_dense", "siglip_short", "siglip_short_hardneg", "siglip_short_x4", "supervised",
+        "region_supervised_patch", "region_supervised_conv", "siglip_region")
+STEM = {"stem": None}  # --stem: the encoder architecture of runs that do not fix their own
 
 def probe_all(enc) -> dict:
     "The issue's probe, and the colour / shape halves of its label (`probe_encoder`'s protocol and seeds)."
@@ -62,9 +73,17 @@ def hard_negative_loss(kinds=("shape", "colour"), seed: int = 0):
         return {**out, "loss": out["loss"] + neg, "hard_neg": neg.detach()}
     return loss_fn
 
+def enc_cfg(stem: str | None = None):
+    from psvae.encoders import MiniEncoderConfig
+    stem = stem or STEM["stem"]
+    return MiniEncoderConfig(stem=stem) if stem else MiniEncoderConfig()
+
+CAPTION_ONLY = dict(steps=300, warmup_steps=30, region_weight=0.0)  # the recipe the caption rows were measured with
+
 def siglip(tmp: Path, hard_negatives: bool = False, **kw):
+    "The pretraining path with `MiniPretrainConfig(**kw)`."
     from psvae.encoders import MiniPretrainConfig, pretrain_mini_encoder, load_encoder
-    d = pretrain_mini_encoder(tmp, MiniPretrainConfig(**kw), resume=False, progress=False,
+    d = pretrain_mini_encoder(tmp, MiniPretrainConfig(**kw), enc_cfg(), resume=False, progress=False,
                               loss_fn=hard_negative_loss() if hard_negatives else None)
     return load_encoder("mini", d)
 
@@ -74,7 +93,7 @@ def supervised(steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: i
     from psvae.shapes import LABEL_NAMES
     seed_everything(seed)
     data = RenderedShapes(MiniPretrainConfig().n_train, 64, seed=0)
-    enc, head = MiniEncoder(), torch.nn.Linear(128, len(LABEL_NAMES))
+    enc, head = MiniEncoder(enc_cfg()), torch.nn.Linear(128, len(LABEL_NAMES))
     opt = torch.optim.AdamW([*enc.parameters(), *head.parameters()], lr=lr, weight_decay=0.05)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.1)
     g = torch.Generator().manual_seed(seed)
@@ -84,13 +103,42 @@ def supervised(steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: i
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
     return enc.eval()
 
+def region_supervised(stem: str, steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: int = 0):
+    "Per-object cross-entropy through mask-pooled tokens; returns the encoder and its held-out per-object accuracy."
+    from psvae.encoders import MiniEncoder, RenderedShapes, MiniPretrainConfig
+    from psvae.core import seed_everything
+    from psvae.shapes import LABEL_NAMES, COLOURS
+    seed_everything(seed)
+    cfg = enc_cfg(stem); grid = cfg.image_size // cfg.patch_size
+    data, test = RenderedShapes(MiniPretrainConfig().n_train, 64, seed=0, grid=grid), RenderedShapes(512, 64, seed=5, grid=grid)
+    enc, head = MiniEncoder(cfg), torch.nn.Linear(cfg.width, len(LABEL_NAMES))
+    def logits(images, masks, labels):
+        tok, keep = enc(images), labels >= 0
+        pooled = torch.einsum("bkn,bnc->bkc", masks, tok) / masks.sum(-1, keepdim=True).clamp(min=1e-6)
+        return head(pooled[keep]), labels[keep]
+    opt = torch.optim.AdamW([*enc.parameters(), *head.parameters()], lr=lr, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.1)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        idx = torch.randint(0, len(data), (batch_size,), generator=g)
+        lg, y = logits(data.images[idx].float() / 255, data.region_masks[idx], data.region_labels[idx])
+        loss = F.cross_entropy(lg, y)
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+    enc.eval()
+    with torch.no_grad(): lg, y = logits(test.images.float() / 255, test.region_masks, test.region_labels)
+    p, nc = lg.argmax(1), len(COLOURS)
+    return enc, {"object_acc": round(float((p == y).float().mean()), 3), "object_shape_acc": round(float((p // nc == y // nc).float().mean()), 3)}
+
 def run(name: str, tmp: Path):
     from psvae.encoders import MiniEncoder
-    if name == "random_init": torch.manual_seed(0); return MiniEncoder().eval()
-    if name == "siglip_dense": return siglip(tmp)
-    if name == "siglip_short": return siglip(tmp, caption_style="short")
-    if name == "siglip_short_hardneg": return siglip(tmp, hard_negatives=True, caption_style="short")
-    if name == "siglip_short_x4": return siglip(tmp, caption_style="short", steps=1200, warmup_steps=60)
+    if name == "random_init": torch.manual_seed(0); return MiniEncoder(enc_cfg()).eval()
+    if name == "region_supervised_patch": return region_supervised("patch")
+    if name == "region_supervised_conv": return region_supervised("conv")
+    if name == "siglip_region": return siglip(tmp)  # every default: conv stem, 450 steps, region_weight 3
+    if name == "siglip_dense": return siglip(tmp, **CAPTION_ONLY)
+    if name == "siglip_short": return siglip(tmp, **CAPTION_ONLY, caption_style="short")
+    if name == "siglip_short_hardneg": return siglip(tmp, hard_negatives=True, **CAPTION_ONLY, caption_style="short")
+    if name == "siglip_short_x4": return siglip(tmp, caption_style="short", **{**CAPTION_ONLY, "steps": 1200, "warmup_steps": 60})
     if name == "supervised": return supervised()
     raise SystemExit(f"unknown run {name!r}: choose from {RUNS}")
 
@@ -98,14 +146,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*", default=None, help=f"runs to do (default all): {' '.join(RUNS)}")
     ap.add_argument("--out", default="bench/results/encoder_probe_study.json")
+    ap.add_argument("--stem", choices=("conv", "patch"), default=None, help="encoder stem of runs that do not fix it (default: the config's)")
     a = ap.parse_args()
+    STEM["stem"] = a.stem
     out = Path(a.out)
     res = json.loads(out.read_text()) if out.is_file() else {}
     for name in a.only or RUNS:
         t0 = time.time()
-        with tempfile.TemporaryDirectory() as d: probes = probe_all(run(name, Path(d)))
-        res[name] = {**probes, "seconds": round(time.time() - t0, 1), "threads": torch.get_num_threads()}
-        print(json.dumps({name: res[name]}), flush=True)
+        with tempfile.TemporaryDirectory() as d:
+            got = run(name, Path(d))
+            enc, extra = got if isinstance(got, tuple) else (got, {})
+            probes = probe_all(enc)
+        key = f"{name}@{enc.cfg.stem}"  # one entry per run and encoder stem
+        res[key] = {**probes, **extra, "stem": enc.cfg.stem, "seconds": round(time.time() - t0, 1), "threads": torch.get_num_threads()}
+        print(json.dumps({key: res[key]}), flush=True)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp"); tmp.write_text(json.dumps(res, indent=1)); tmp.replace(out)
 

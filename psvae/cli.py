@@ -101,7 +101,7 @@ def _encoder_stage(out: Path, smoke: bool = False) -> dict:
     enc = load_encoder("mini", enc_dir)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0); rnd = MiniEncoder(ecfg).eval()
-    probes = {"pretrained (SigLIP loss on Shapes captions)": probe_encoder(enc, out / "probe_pretrained", n_train=n_train, n_test=n_test),
+    probes = {"pretrained (SigLIP + region-phrase loss on Shapes)": probe_encoder(enc, out / "probe_pretrained", n_train=n_train, n_test=n_test),
               "random init, same architecture": probe_encoder(rnd, out / "probe_random", n_train=n_train, n_test=n_test),
               "ceiling: ground-truth (shape, colour) areas": probe_ceiling(n_train, n_test)}
     imgs = RenderedShapes(6, ecfg.image_size, seed=2).images.float() / 255
@@ -115,8 +115,8 @@ def _encoder_report(s: dict) -> str:
     rows = [f"| {k} | {100 * v['top1']:.1f} | {100 * v['top5']:.1f} |" for k, v in s["probe"].items()]
     return "\n".join([
         "## 2. The mini representation encoder (the stand-in for DINOv2 / SigLIP2, Sec. 4.1)", "",
-        f"A small ViT ({s['width']} wide, {s['grid'][0]}x{s['grid'][1]} tokens) pretrained with the SigLIP loss on Shapes "
-        f"scenes and their captions. Linear probe on mean-pooled patch tokens (label: shape and colour of the largest object; "
+        f"A small ViT ({s['width']} wide, {s['grid'][0]}x{s['grid'][1]} tokens, convolutional stem) pretrained on Shapes scenes "
+        f"with the SigLIP loss on their captions and a grounded region-phrase loss on their objects. Linear probe on mean-pooled patch tokens (label: shape and colour of the largest object; "
         f"{s['probe_n_train']} training, {s['probe_n_test']} held-out scenes):", "",
         "| features | top-1 % | top-5 % |", "|---|---|---|", *rows, "",
         "The first three principal components of the patch tokens as RGB (images above, maps below):", "",
@@ -480,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--seed", type=int, default=0, help="seed of the fresh cases")
     j.add_argument("--workers", type=_positive, default=None, help="processes (default: all cores)")
     j.set_defaults(func=_cmd_judge_selftest)
-    e = sub.add_parser("pretrain-encoder", help="pretrain the mini representation encoder on Shapes (SigLIP loss)")
+    e = sub.add_parser("pretrain-encoder", help="pretrain the mini representation encoder on Shapes (SigLIP + region-phrase loss)")
     e.add_argument("--preset", default="mini", help="only 'mini': paper-scale encoders are loaded, not trained")
     e.add_argument("--out", type=Path, required=True, help="run folder; the encoder lands in OUT/encoder")
     e.add_argument("--smoke", action="store_true", help="seconds-long run to check the plumbing")

@@ -19,11 +19,12 @@ from .core import (Config, ConfigError, check_images, atomic_dir, atomic_write_j
                         load_safetensors, seed_everything, default_device)
 
 # %% auto #0
-__all__ = ['PAPER_ENCODERS', 'PROBE_ATTRIBUTES', 'apply_blocks', 'RepresentationEncoder', 'MiniEncoderConfig', 'MiniEncoder',
-           'DINOv2Encoder', 'SigLIP2Encoder', 'load_encoder', 'reinitialize_encoder', 'pooled_features', 'linear_probe',
-           'CaptionVocab', 'MiniPretrainConfig', 'TextTower', 'ImageTextModel', 'sigmoid_loss', 'siglip_loss_fn',
-           'RenderedShapes', 'pretrain_mini_encoder', 'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca',
-           'TokenPixelDecoder', 'psnr', 'reconstruction_probe', 'mini_encoder']
+__all__ = ['MINI_STEMS', 'PAPER_ENCODERS', 'MAX_OBJECTS', 'PROBE_ATTRIBUTES', 'apply_blocks', 'RepresentationEncoder',
+           'MiniEncoderConfig', 'ConvStem', 'MiniEncoder', 'DINOv2Encoder', 'SigLIP2Encoder', 'load_encoder',
+           'reinitialize_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab', 'MiniPretrainConfig', 'TextTower',
+           'ImageTextModel', 'sigmoid_loss', 'region_phrase_loss', 'siglip_loss_fn', 'region_targets', 'RenderedShapes',
+           'pretrain_mini_encoder', 'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder',
+           'psnr', 'reconstruction_probe', 'mini_encoder']
 
 # %% ../nbs/04_encoders.ipynb #83f67edc
 def apply_blocks(blocks: Sequence[nn.Module], # transformer blocks of any supported encoder (or copies of them)
@@ -147,11 +148,39 @@ class MiniEncoderConfig(Config):
     mlp_ratio: float = 4.0  # MLP hidden width / width
     image_mean: tuple = (0.5, 0.5, 0.5)  # input normalisation mean
     image_std: tuple = (0.5, 0.5, 0.5)  # input normalisation std
+    stem: str = "conv"  # patch embedding: "conv" (stride-2 3x3 convolutions, Xiao et al. 2021) or "patch" (one linear projection per patch)
     presets: ClassVar[dict] = {"mini": {}, "paper": {}}
+
+    def __post_init__(self):
+        if self.stem not in MINI_STEMS: raise ConfigError(f"unknown stem {self.stem!r}: choose one of {MINI_STEMS}")
+        if self.stem == "conv" and (self.patch_size < 2 or self.patch_size & (self.patch_size - 1)):
+            raise ConfigError(f"the conv stem halves the image per layer, so patch_size must be a power of 2, got {self.patch_size}: "
+                              "change it or use stem='patch'")
+
+MINI_STEMS = ("conv", "patch")
+
+class ConvStem(nn.Module):
+    "Pixels `[B,3,H,W]` to patch features `[B,width,H/p,W/p]`: log2(p) stride-2 3x3 convolutions, channels doubling up to `width`."
+    def __init__(self, width: int, # output channels (the ViT width)
+                 patch_size: int, # total stride, a power of 2
+                 in_chans: int = 3):
+        super().__init__()
+        n = int(math.log2(patch_size))
+        chans = [in_chans] + [max(8, width >> (n - 1 - i)) for i in range(n)]
+        layers = []
+        for i in range(n):
+            layers.append(nn.Conv2d(chans[i], chans[i + 1], 3, stride=2, padding=1))
+            if i < n - 1: layers += [nn.GroupNorm(min(8, chans[i + 1]), chans[i + 1]), nn.GELU()]
+        self.layers = nn.Sequential(*layers)
+    def forward(self, x: torch.Tensor) -> torch.Tensor: return self.layers(x)
+    def reset_parameters(self):
+        "Fresh PyTorch default draws for every convolution and norm (what `reinitialize_encoder` calls)."
+        for m in self.layers:
+            if hasattr(m, "reset_parameters"): m.reset_parameters()
 
 # %% ../nbs/04_encoders.ipynb #9d72abe3
 class MiniEncoder(RepresentationEncoder):
-    "The mini world's representation encoder: a small timm ViT, patch tokens only."
+    "The mini world's representation encoder: a small timm ViT (conv stem by default), patch tokens only."
     kind: ClassVar[str] = "mini"
 
     def __init__(self, cfg: MiniEncoderConfig | None = None, feature_norm: bool = False):
@@ -162,6 +191,7 @@ class MiniEncoder(RepresentationEncoder):
         self.vit = VisionTransformer(img_size=cfg.image_size, patch_size=cfg.patch_size, embed_dim=cfg.width, depth=cfg.depth,
                                      num_heads=cfg.heads, mlp_ratio=cfg.mlp_ratio, class_token=False, global_pool="avg",
                                      fc_norm=False, num_classes=0)
+        if cfg.stem == "conv": self.vit.patch_embed.proj = ConvStem(cfg.width, cfg.patch_size)
 
     def embed(self, x):
         return self.vit.pos_drop(self.vit.patch_embed(x) + self.vit.pos_embed)
@@ -324,6 +354,7 @@ def load_encoder(kind: str, # "dinov2", "siglip2", "mini", or "auto" (read the f
             raise ConfigError(f"no mini encoder in {src}: expected encoder.json, config.json and model.safetensors "
                               "(written by MiniEncoder.save_pretrained or pretrain_mini_encoder)")
         cfg = MiniEncoderConfig.load(Path(src) / "config.json")
+        if "stem" not in json.loads((Path(src) / "config.json").read_text()): cfg = cfg.replace(stem="patch")  # saved before stems
         if image_size is not None and image_size != cfg.image_size:
             raise ConfigError(f"the mini encoder was built for {cfg.image_size} px; drop image_size={image_size}")
         enc = MiniEncoder(cfg, feature_norm=fnorm)
@@ -361,7 +392,9 @@ def reinitialize_encoder(encoder: RepresentationEncoder, # any psvae encoder (ch
     with torch.random.fork_rng(devices=[], enabled=seed is not None):
         if seed is not None: torch.manual_seed(seed)
         with torch.no_grad():
-            if isinstance(encoder, MiniEncoder): encoder.vit.init_weights()
+            if isinstance(encoder, MiniEncoder):
+                encoder.vit.init_weights()  # timm re-draws the linear layers and positions, not convolutions
+                if isinstance(encoder.vit.patch_embed.proj, ConvStem): encoder.vit.patch_embed.proj.reset_parameters()
             elif isinstance(encoder, (DINOv2Encoder, SigLIP2Encoder)): _hf_reinit(encoder.model)
             else: raise ConfigError(f"no initialisation known for {type(encoder).__name__}: add it to reinitialize_encoder")
     return encoder
@@ -435,16 +468,17 @@ class MiniPretrainConfig(Config):
     n_train: int = 4096  # Shapes scenes, rendered once and cycled through
     caption_style: str = "dense"  # Shapes caption style the text tower reads
     seed: int = 0  # seeds the scenes and the training run
-    steps: int = 300  # optimizer steps
+    steps: int = 450  # optimizer steps
     batch_size: int = 64  # image-caption pairs per step
     lr: float = 2e-3  # peak AdamW learning rate
-    warmup_steps: int = 30  # linear warm-up steps
+    warmup_steps: int = 45  # linear warm-up steps
     weight_decay: float = 0.05  # AdamW weight decay on matrices
     embed_dim: int = 128  # shared image-text embedding size
     text_width: int = 96  # text tower width
     text_depth: int = 1  # text tower blocks
     text_heads: int = 4  # text tower attention heads
     max_words: int = 128  # captions are cut to this many words (dense Shapes captions reach ~115)
+    region_weight: float = 3.0  # weight of the grounded region-phrase loss (each object's tokens against "<colour> <shape>"); 0: SigLIP alone
     presets: ClassVar[dict] = {"mini": {}, "paper": {}}
 
 class TextTower(nn.Module):
@@ -484,31 +518,81 @@ def sigmoid_loss(logits: torch.Tensor, # pair logits `[B, B]`
     "SigLIP's pairwise sigmoid loss, summed over pairs and averaged over images."
     return -F.logsigmoid(torch.where(match, logits, -logits)).sum(1).mean()
 
+def region_phrase_loss(model: ImageTextModel,
+                       tokens: torch.Tensor, # the image tower's patch tokens `[B, N, C]`
+                       masks: torch.Tensor, # `[B, K, N]`: how much of each token object k covers (0-1); K objects at most
+                       labels: torch.Tensor, # `[B, K]`: each object's index in `LABEL_NAMES`, -1 where there is no object
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+    "The grounded sigmoid loss: each object's mask-pooled tokens against every `<colour> <shape>` phrase; (loss, top-1)."
+    from psvae.shapes import LABEL_NAMES
+    keep = labels >= 0
+    if not keep.any(): raise ConfigError("region_phrase_loss got no object: every label is -1")
+    pooled = torch.einsum("bkn,bnc->bkc", masks.to(tokens.dtype), tokens) / masks.sum(-1, keepdim=True).clamp(min=1e-6).to(tokens.dtype)
+    regions = F.normalize(model.image_proj(pooled[keep]), dim=-1)
+    phrases = model.embed_texts(model.vocab.encode(LABEL_NAMES, model.cfg.max_words).to(tokens.device))
+    logits = regions @ phrases.T * model.logit_scale.exp() + model.logit_bias
+    y = labels[keep]
+    match = y[:, None] == torch.arange(len(LABEL_NAMES), device=y.device)[None]
+    return sigmoid_loss(logits, match), (logits.argmax(1) == y).float().mean()
+
 def siglip_loss_fn(model: ImageTextModel, batch: dict, step: int) -> dict:
-    "The pretraining recipe for `Learner`: the sigmoid loss of a batch of Shapes images and captions."
+    "The pretraining recipe for `Learner`: SigLIP's sigmoid loss on images and captions, plus the region-phrase loss where the batch has regions."
     ids = model.vocab.encode(batch["caption"], model.cfg.max_words).to(batch["image"].device)
-    logits = model(batch["image"], ids)
+    tokens = model.image(batch["image"])
+    logits = F.normalize(model.image_proj(tokens.mean(1)), dim=-1) @ model.embed_texts(ids).T * model.logit_scale.exp() + model.logit_bias
     match = (ids[:, None] == ids[None]).all(-1)
     acc = (logits.argmax(1) == torch.arange(len(ids), device=ids.device)).float().mean()  # image -> caption retrieval
-    return {"loss": sigmoid_loss(logits, match), "retrieval": acc.detach(), "t": model.logit_scale.exp().detach()}
+    out = {"loss": sigmoid_loss(logits, match), "retrieval": acc.detach(), "t": model.logit_scale.exp().detach()}
+    if model.cfg.region_weight and "region_masks" in batch:
+        rl, racc = region_phrase_loss(model, tokens, batch["region_masks"], batch["region_labels"])
+        out.update(loss=out["loss"] + model.cfg.region_weight * rl, region=rl.detach(), region_acc=racc.detach())
+    return out
 
 # %% ../nbs/04_encoders.ipynb #b24b2746
+MAX_OBJECTS = 4  # a Shapes scene holds 1-4 objects
+
+def region_targets(scene, # a `psvae.shapes.Scene`
+                   grid: int, # token grid side (image_size // patch_size)
+                   size: int = 64, # pixels per side at which coverage is measured (a multiple of grid)
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Each object's coverage of every token `[MAX_OBJECTS, grid*grid]` (0-1) and its `LABEL_NAMES` index `[MAX_OBJECTS]` (-1: none)."
+    from psvae.shapes import object_sd, SHAPES, COLOURS
+    if size % grid: raise ConfigError(f"size {size} is not a multiple of the grid {grid}: pass a size that is")
+    if len(scene.objects) > MAX_OBJECTS: raise ConfigError(f"{len(scene.objects)} objects: region targets hold {MAX_OBJECTS} at most")
+    xs = (np.arange(size, dtype=np.float32) + 0.5) / size
+    px, py = np.meshgrid(xs, xs)
+    masks, labels = torch.zeros(MAX_OBJECTS, grid * grid), torch.full((MAX_OBJECTS,), -1, dtype=torch.long)
+    for k, o in enumerate(scene.objects):
+        cover = (object_sd(o, px, py) < 0).astype(np.float32).reshape(grid, size // grid, grid, size // grid).mean((1, 3))
+        masks[k] = torch.from_numpy(cover.reshape(-1))
+        labels[k] = SHAPES.index(o.shape) * len(COLOURS) + list(COLOURS).index(o.colour)
+    return masks, labels
+
 class RenderedShapes(torch.utils.data.Dataset):
-    "A `ShapesDataset` rendered once into memory (uint8 images, captions, labels); items as `ShapesDataset`'s."
-    def __init__(self, n: int, size: int = 64, seed: int = 0, caption_style: str = "dense", progress: bool = False):
+    "A `ShapesDataset` rendered once into memory (uint8 images, captions, labels; with `grid`, region targets); items as `ShapesDataset`'s."
+    def __init__(self, n: int, size: int = 64, seed: int = 0, caption_style: str = "dense", progress: bool = False,
+                 grid: int | None = None, # token grid side: also store each object's token coverage and label (`region_targets`)
+                ):
         from psvae.data import ShapesDataset
+        from psvae.shapes import Scene
         from tqdm.auto import tqdm
         ds = ShapesDataset(n, size=size, seed=seed, caption_style=caption_style)
         self.images = torch.empty(n, 3, size, size, dtype=torch.uint8)
         self.captions, self.labels = [], torch.empty(n, dtype=torch.long)
+        self.region_masks = torch.zeros(n, MAX_OBJECTS, grid * grid) if grid else None
+        self.region_labels = torch.full((n, MAX_OBJECTS), -1, dtype=torch.long) if grid else None
         for i in tqdm(range(n), desc="rendering Shapes", disable=not progress, leave=False):
             it = ds[i]
             self.images[i] = (it["image"] * 255).round().to(torch.uint8)
             self.captions.append(it["caption"]); self.labels[i] = it["label"]
+            if grid: self.region_masks[i], self.region_labels[i] = region_targets(Scene.from_dict(json.loads(it["scene"])), grid, size)
         self.classes = ds.classes
     def __len__(self) -> int: return len(self.labels)
     def __getitem__(self, i: int) -> dict:
-        return {"image": self.images[i].float() / 255, "caption": self.captions[i], "label": int(self.labels[i])}
+        item = {"image": self.images[i].float() / 255, "caption": self.captions[i], "label": int(self.labels[i])}
+        if self.region_masks is not None: item.update(region_masks=self.region_masks[i], region_labels=self.region_labels[i])
+        return item
+
 
 # %% ../nbs/04_encoders.ipynb #a3845a32
 def pretrain_mini_encoder(out_dir: str | Path, # run folder: `train/` (log, checkpoints), `encoder/` (the result), `text/`
@@ -526,7 +610,8 @@ def pretrain_mini_encoder(out_dir: str | Path, # run folder: `train/` (log, chec
     ecfg = encoder_cfg or MiniEncoderConfig()
     out = Path(out_dir)
     seed_everything(cfg.seed)
-    data = RenderedShapes(cfg.n_train, ecfg.image_size, cfg.seed, cfg.caption_style, progress=progress)
+    data = RenderedShapes(cfg.n_train, ecfg.image_size, cfg.seed, cfg.caption_style, progress=progress,
+                          grid=ecfg.image_size // ecfg.patch_size if cfg.region_weight else None)
     model = ImageTextModel(MiniEncoder(ecfg), CaptionVocab.build(data.captions), cfg)
     tcfg = TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, warmup_steps=cfg.warmup_steps,
                        weight_decay=cfg.weight_decay, seed=cfg.seed, log_every=max(1, min(20, cfg.steps // 10)),
