@@ -170,7 +170,7 @@ class ConvStem(nn.Module):
         layers = []
         for i in range(n):
             layers.append(nn.Conv2d(chans[i], chans[i + 1], 3, stride=2, padding=1))
-            if i < n - 1: layers += [nn.GroupNorm(min(8, chans[i + 1]), chans[i + 1]), nn.GELU()]
+            if i < n - 1: layers += [nn.GroupNorm(math.gcd(8, chans[i + 1]), chans[i + 1]), nn.GELU()]
         self.layers = nn.Sequential(*layers)
     def forward(self, x: torch.Tensor) -> torch.Tensor: return self.layers(x)
     def reset_parameters(self):
