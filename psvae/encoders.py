@@ -24,7 +24,7 @@ __all__ = ['MINI_STEMS', 'PAPER_ENCODERS', 'MAX_OBJECTS', 'PROBE_ATTRIBUTES', 'a
            'reinitialize_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab', 'MiniPretrainConfig', 'TextTower',
            'ImageTextModel', 'sigmoid_loss', 'region_phrase_loss', 'siglip_loss_fn', 'region_targets', 'RenderedShapes',
            'pretrain_mini_encoder', 'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder',
-           'psnr', 'reconstruction_probe', 'mini_encoder']
+           'psnr', 'reconstruction_probe', 'mini_encoder_dir', 'mini_encoder']
 
 # %% ../nbs/04_encoders.ipynb #83f67edc
 def apply_blocks(blocks: Sequence[nn.Module], # transformer blocks of any supported encoder (or copies of them)
@@ -785,11 +785,19 @@ def reconstruction_probe(encoder: RepresentationEncoder, # the encoder to probe 
             "examples": rec[:8].clamp(0, 1)}
 
 # %% ../nbs/04_encoders.ipynb #7f2eb81e
+def mini_encoder_dir(cache_dir: str | Path | None = None, # default `$PSVAE_CACHE` or ~/.cache/psvae
+                    ) -> Path:
+    "The cache folder of the default mini encoder, named by a hash of the default configs: new defaults, new folder."
+    import hashlib
+    base = Path(cache_dir or os.environ.get("PSVAE_CACHE") or Path.home() / ".cache" / "psvae")
+    key = json.dumps([MiniPretrainConfig().to_dict(), MiniEncoderConfig().to_dict()], sort_keys=True)
+    return base / f"mini_encoder-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
 def mini_encoder(cache_dir: str | Path | None = None, # default `$PSVAE_CACHE` or ~/.cache/psvae
                  feature_norm: bool = False, # RAE LayerNorm without affine on the output
                  progress: bool = True, # tqdm bars when it has to pretrain
                 ) -> RepresentationEncoder:
     "The pretrained mini encoder (default config), pretrained into the cache folder on first use."
-    root = Path(cache_dir or os.environ.get("PSVAE_CACHE") or Path.home() / ".cache" / "psvae") / "mini_encoder"
+    root = mini_encoder_dir(cache_dir)
     if not (root / "encoder" / "encoder.json").is_file(): pretrain_mini_encoder(root, progress=progress)
     return load_encoder("mini", root / "encoder", feature_norm=feature_norm)
