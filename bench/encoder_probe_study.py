@@ -36,7 +36,6 @@ import torch.nn.functional as F
 
 RUNS = ("random_init", "siglip_dense", "siglip_short", "siglip_short_hardneg", "siglip_short_x4", "supervised",
         "region_supervised_patch", "region_supervised_conv", "siglip_region")
-STEM = {"stem": None}  # --stem: the encoder architecture of runs that do not fix their own
 
 def probe_all(enc) -> dict:
     "The issue's probe, and the colour / shape halves of its label (`probe_encoder`'s protocol and seeds)."
@@ -74,26 +73,26 @@ def hard_negative_loss(kinds=("shape", "colour"), seed: int = 0):
     return loss_fn
 
 def enc_cfg(stem: str | None = None):
+    "The mini encoder's config with `stem`, or the default one."
     from psvae.encoders import MiniEncoderConfig
-    stem = stem or STEM["stem"]
     return MiniEncoderConfig(stem=stem) if stem else MiniEncoderConfig()
 
 CAPTION_ONLY = dict(steps=300, warmup_steps=30, region_weight=0.0)  # the recipe the caption rows were measured with
 
-def siglip(tmp: Path, hard_negatives: bool = False, **kw):
+def siglip(tmp: Path, stem: str | None, hard_negatives: bool = False, **kw):
     "The pretraining path with `MiniPretrainConfig(**kw)`."
     from psvae.encoders import MiniPretrainConfig, pretrain_mini_encoder, load_encoder
-    d = pretrain_mini_encoder(tmp, MiniPretrainConfig(**kw), enc_cfg(), resume=False, progress=False,
+    d = pretrain_mini_encoder(tmp, MiniPretrainConfig(**kw), enc_cfg(stem), resume=False, progress=False,
                               loss_fn=hard_negative_loss() if hard_negatives else None)
     return load_encoder("mini", d)
 
-def supervised(steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: int = 0):
+def supervised(stem: str | None, steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: int = 0):
     from psvae.encoders import MiniEncoder, RenderedShapes, MiniPretrainConfig
     from psvae.core import seed_everything
     from psvae.shapes import LABEL_NAMES
     seed_everything(seed)
     data = RenderedShapes(MiniPretrainConfig().n_train, 64, seed=0)
-    enc, head = MiniEncoder(enc_cfg()), torch.nn.Linear(128, len(LABEL_NAMES))
+    enc, head = MiniEncoder(enc_cfg(stem)), torch.nn.Linear(128, len(LABEL_NAMES))
     opt = torch.optim.AdamW([*enc.parameters(), *head.parameters()], lr=lr, weight_decay=0.05)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.1)
     g = torch.Generator().manual_seed(seed)
@@ -105,7 +104,7 @@ def supervised(steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: i
 
 def region_supervised(stem: str, steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: int = 0):
     "Per-object cross-entropy through mask-pooled tokens; returns the encoder and its held-out per-object accuracy."
-    from psvae.encoders import MiniEncoder, RenderedShapes, MiniPretrainConfig
+    from psvae.encoders import MiniEncoder, RenderedShapes, MiniPretrainConfig, pool_regions
     from psvae.core import seed_everything
     from psvae.shapes import LABEL_NAMES, COLOURS
     seed_everything(seed)
@@ -113,9 +112,8 @@ def region_supervised(stem: str, steps: int = 300, batch_size: int = 64, lr: flo
     data, test = RenderedShapes(MiniPretrainConfig().n_train, 64, seed=0, grid=grid), RenderedShapes(512, 64, seed=5, grid=grid)
     enc, head = MiniEncoder(cfg), torch.nn.Linear(cfg.width, len(LABEL_NAMES))
     def logits(images, masks, labels):
-        tok, keep = enc(images), labels >= 0
-        pooled = torch.einsum("bkn,bnc->bkc", masks, tok) / masks.sum(-1, keepdim=True).clamp(min=1e-6)
-        return head(pooled[keep]), labels[keep]
+        keep = labels >= 0
+        return head(pool_regions(enc(images), masks)[keep]), labels[keep]
     opt = torch.optim.AdamW([*enc.parameters(), *head.parameters()], lr=lr, weight_decay=0.05)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.1)
     g = torch.Generator().manual_seed(seed)
@@ -129,17 +127,18 @@ def region_supervised(stem: str, steps: int = 300, batch_size: int = 64, lr: flo
     p, nc = lg.argmax(1), len(COLOURS)
     return enc, {"object_acc": round(float((p == y).float().mean()), 3), "object_shape_acc": round(float((p // nc == y // nc).float().mean()), 3)}
 
-def run(name: str, tmp: Path):
+def run(name: str, tmp: Path, stem: str | None = None):
+    "Train (or build) the encoder of run `name`; `stem` applies to the runs that do not fix their own."
     from psvae.encoders import MiniEncoder
-    if name == "random_init": torch.manual_seed(0); return MiniEncoder(enc_cfg()).eval()
+    if name == "random_init": torch.manual_seed(0); return MiniEncoder(enc_cfg(stem)).eval()
     if name == "region_supervised_patch": return region_supervised("patch")
     if name == "region_supervised_conv": return region_supervised("conv")
-    if name == "siglip_region": return siglip(tmp)  # every default: conv stem, 450 steps, region_weight 3
-    if name == "siglip_dense": return siglip(tmp, **CAPTION_ONLY)
-    if name == "siglip_short": return siglip(tmp, **CAPTION_ONLY, caption_style="short")
-    if name == "siglip_short_hardneg": return siglip(tmp, hard_negatives=True, **CAPTION_ONLY, caption_style="short")
-    if name == "siglip_short_x4": return siglip(tmp, caption_style="short", **{**CAPTION_ONLY, "steps": 1200, "warmup_steps": 60})
-    if name == "supervised": return supervised()
+    if name == "siglip_region": return siglip(tmp, stem)  # every default: conv stem, 450 steps, region_weight 3
+    if name == "siglip_dense": return siglip(tmp, stem, **CAPTION_ONLY)
+    if name == "siglip_short": return siglip(tmp, stem, **CAPTION_ONLY, caption_style="short")
+    if name == "siglip_short_hardneg": return siglip(tmp, stem, hard_negatives=True, **CAPTION_ONLY, caption_style="short")
+    if name == "siglip_short_x4": return siglip(tmp, stem, caption_style="short", **{**CAPTION_ONLY, "steps": 1200, "warmup_steps": 60})
+    if name == "supervised": return supervised(stem)
     raise SystemExit(f"unknown run {name!r}: choose from {RUNS}")
 
 def main():
@@ -148,13 +147,12 @@ def main():
     ap.add_argument("--out", default="bench/results/encoder_probe_study.json")
     ap.add_argument("--stem", choices=("conv", "patch"), default=None, help="encoder stem of runs that do not fix it (default: the config's)")
     a = ap.parse_args()
-    STEM["stem"] = a.stem
     out = Path(a.out)
     res = json.loads(out.read_text()) if out.is_file() else {}
     for name in a.only or RUNS:
         t0 = time.time()
         with tempfile.TemporaryDirectory() as d:
-            got = run(name, Path(d))
+            got = run(name, Path(d), a.stem)
             enc, extra = got if isinstance(got, tuple) else (got, {})
             probes = probe_all(enc)
         key = f"{name}@{enc.cfg.stem}"  # one entry per run and encoder stem

@@ -22,9 +22,9 @@ from .core import (Config, ConfigError, check_images, atomic_dir, atomic_write_j
 __all__ = ['MINI_STEMS', 'PAPER_ENCODERS', 'MAX_OBJECTS', 'PROBE_ATTRIBUTES', 'apply_blocks', 'RepresentationEncoder',
            'MiniEncoderConfig', 'ConvStem', 'MiniEncoder', 'DINOv2Encoder', 'SigLIP2Encoder', 'load_encoder',
            'reinitialize_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab', 'MiniPretrainConfig', 'TextTower',
-           'ImageTextModel', 'sigmoid_loss', 'region_phrase_loss', 'siglip_loss_fn', 'region_targets', 'RenderedShapes',
-           'pretrain_mini_encoder', 'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder',
-           'psnr', 'reconstruction_probe', 'mini_encoder_dir', 'mini_encoder']
+           'ImageTextModel', 'pool_regions', 'sigmoid_loss', 'region_phrase_loss', 'siglip_loss_fn', 'region_targets',
+           'RenderedShapes', 'pretrain_mini_encoder', 'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca',
+           'TokenPixelDecoder', 'psnr', 'reconstruction_probe', 'mini_encoder_dir', 'mini_encoder']
 
 # %% ../nbs/04_encoders.ipynb #83f67edc
 def apply_blocks(blocks: Sequence[nn.Module], # transformer blocks of any supported encoder (or copies of them)
@@ -353,8 +353,7 @@ def load_encoder(kind: str, # "dinov2", "siglip2", "mini", or "auto" (read the f
         if not (Path(src) / "model.safetensors").is_file():
             raise ConfigError(f"no mini encoder in {src}: expected encoder.json, config.json and model.safetensors "
                               "(written by MiniEncoder.save_pretrained or pretrain_mini_encoder)")
-        cfg = MiniEncoderConfig.load(Path(src) / "config.json")
-        if "stem" not in json.loads((Path(src) / "config.json").read_text()): cfg = cfg.replace(stem="patch")  # saved before stems
+        cfg = MiniEncoderConfig.from_dict({"stem": "patch", **json.loads((Path(src) / "config.json").read_text())})  # no stem: saved before stems
         if image_size is not None and image_size != cfg.image_size:
             raise ConfigError(f"the mini encoder was built for {cfg.image_size} px; drop image_size={image_size}")
         enc = MiniEncoder(cfg, feature_norm=fnorm)
@@ -506,11 +505,24 @@ class ImageTextModel(nn.Module):
         self.text = TextTower(len(vocab), cfg.text_width, cfg.text_depth, cfg.text_heads, cfg.max_words, cfg.embed_dim)
         self.logit_scale, self.logit_bias = nn.Parameter(torch.tensor(math.log(10.0))), nn.Parameter(torch.tensor(-10.0))
 
-    def embed_images(self, images): return F.normalize(self.image_proj(self.image(images).mean(1)), dim=-1)
+    def project(self, pooled: torch.Tensor) -> torch.Tensor:
+        "Pooled image tokens `[M, C]` (a whole image's, or one object's) to unit image embeddings `[M, D]`."
+        return F.normalize(self.image_proj(pooled), dim=-1)
+    def embed_images(self, images): return self.project(self.image(images).mean(1))
     def embed_texts(self, ids): return F.normalize(self.text(ids), dim=-1)
+    def pair_logits(self, img: torch.Tensor, txt: torch.Tensor) -> torch.Tensor:
+        "SigLIP logits `t * img @ txt.T + b` of unit embeddings `[M, D]` and `[L, D]`."
+        return img @ txt.T * self.logit_scale.exp() + self.logit_bias
     def forward(self, images: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         "Pair logits `[B_images, B_captions]`."
-        return self.embed_images(images) @ self.embed_texts(ids).T * self.logit_scale.exp() + self.logit_bias
+        return self.pair_logits(self.embed_images(images), self.embed_texts(ids))
+
+def pool_regions(tokens: torch.Tensor, # patch tokens `[B, N, C]`
+                 masks: torch.Tensor, # `[B, K, N]`: how much of each token object k covers (0-1)
+                ) -> torch.Tensor:
+    "Each object's coverage-weighted mean token `[B, K, C]` (zeros where an object covers nothing)."
+    masks = masks.to(tokens.dtype)
+    return torch.einsum("bkn,bnc->bkc", masks, tokens) / masks.sum(-1, keepdim=True).clamp(min=1e-6)
 
 def sigmoid_loss(logits: torch.Tensor, # pair logits `[B, B]`
                  match: torch.Tensor, # bool `[B, B]`: caption j describes image i
@@ -527,10 +539,8 @@ def region_phrase_loss(model: ImageTextModel,
     from psvae.shapes import LABEL_NAMES
     keep = labels >= 0
     if not keep.any(): raise ConfigError("region_phrase_loss got no object: every label is -1")
-    pooled = torch.einsum("bkn,bnc->bkc", masks.to(tokens.dtype), tokens) / masks.sum(-1, keepdim=True).clamp(min=1e-6).to(tokens.dtype)
-    regions = F.normalize(model.image_proj(pooled[keep]), dim=-1)
     phrases = model.embed_texts(model.vocab.encode(LABEL_NAMES, model.cfg.max_words).to(tokens.device))
-    logits = regions @ phrases.T * model.logit_scale.exp() + model.logit_bias
+    logits = model.pair_logits(model.project(pool_regions(tokens, masks)[keep]), phrases)
     y = labels[keep]
     match = y[:, None] == torch.arange(len(LABEL_NAMES), device=y.device)[None]
     return sigmoid_loss(logits, match), (logits.argmax(1) == y).float().mean()
@@ -539,7 +549,7 @@ def siglip_loss_fn(model: ImageTextModel, batch: dict, step: int) -> dict:
     "The pretraining recipe for `Learner`: SigLIP's sigmoid loss on images and captions, plus the region-phrase loss where the batch has regions."
     ids = model.vocab.encode(batch["caption"], model.cfg.max_words).to(batch["image"].device)
     tokens = model.image(batch["image"])
-    logits = F.normalize(model.image_proj(tokens.mean(1)), dim=-1) @ model.embed_texts(ids).T * model.logit_scale.exp() + model.logit_bias
+    logits = model.pair_logits(model.project(tokens.mean(1)), model.embed_texts(ids))
     match = (ids[:, None] == ids[None]).all(-1)
     acc = (logits.argmax(1) == torch.arange(len(ids), device=ids.device)).float().mean()  # image -> caption retrieval
     out = {"loss": sigmoid_loss(logits, match), "retrieval": acc.detach(), "t": model.logit_scale.exp().detach()}
