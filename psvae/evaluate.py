@@ -288,7 +288,7 @@ def convergence_curve(run_dir: str | Path, # a `train_gen` run folder (with `sna
     sample_cfg, dev = sample_cfg or SampleConfig(), default_device(device)
     vae = _run_vae(run, vae_dir, dev)
     settings = {"n_samples": n_samples, "limit_per_kind": limit_per_kind, "sample": sample_cfg.to_dict(),
-                "batch_size": batch_size, "vae": vae_fingerprint(vae)}
+                "batch_size": batch_size, "vae": vae_fingerprint(vae), "judge": ShapesJudge().config()}
     path = run / f"curve_{task}.json"
     cache = json.loads(path.read_text()) if path.is_file() else {"task": task, "curves": []}
     block = next((c for c in cache["curves"] if c["settings"] == settings), None)
@@ -425,7 +425,9 @@ def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
     d, keys, todo = cfg.to_dict(), set(), [stage]
     while todo:
         s = todo.pop(); keys.update(_STAGE_FIELDS[s]); todo += list(_STAGE_NEEDS[s])
-    return {"smoke": smoke, "encoder": encoder_id, **{k: d[k] for k in sorted(keys)}}
+    key = {"smoke": smoke, "encoder": encoder_id, **{k: d[k] for k in sorted(keys)}}
+    if stage in ("eval", "curves"): key["judge"] = ShapesJudge().config()  # scores rerun when the judge changes
+    return key
 
 def _parse_force(force, stages=TABLE4_STAGES) -> set[str]:
     if force is True: return set(stages)
@@ -523,25 +525,26 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
     from psvae.metrics import eval_recon
     from psvae.train_vae import train_vae
     run = out / v
+    vae_dir, gen_dir = run / "vae_run" / "vae", lambda task: run / task / "gen"  # where train_vae / train_gen put them
     def vae():
         tcfg, vcfg = cfg.vae_configs(v)
-        p = train_vae(run / "vae_run", tcfg, vcfg, encoder=encoder, smoke=smoke, progress=progress,
-                      data=shared.get(run / "vae_run", vcfg))
-        return {"vae_dir": str(p)}
+        train_vae(run / "vae_run", tcfg, vcfg, encoder=encoder, smoke=smoke, progress=progress,
+                  data=shared.get(run / "vae_run", vcfg))
+        return {"vae_dir": str(vae_dir.relative_to(out))}  # relative: the run folder can move, the notebook can run elsewhere
     def recon():
         kw = dict(n_test=cfg.recon_n_test, probe_sizes=tuple(cfg.probe_sizes))
         if encoder is not None: kw["fd_encoder"] = encoder
-        row = eval_recon([res["vae"]["vae_dir"]], run / "recon", progress=progress, **kw)[0]
+        row = eval_recon([vae_dir], run / "recon", progress=progress, **kw)[0]
         return {k: row.get(k) for k in ("channels", "psnr", "ssim", "lpips", "fd_mini", "rfid", "probe_top1", "probe_top5")}
     def gen(task: str, init=None):
         tcfg, gcfg = cfg.gen_configs(task)
-        p = train_gen(run / task, res["vae"]["vae_dir"], tcfg, gcfg, init=init, smoke=smoke, progress=progress)
-        return {"gen_dir": str(p), "steps": json.loads((run / task / "result.json").read_text())["steps"]}
+        train_gen(run / task, vae_dir, tcfg, gcfg, init=init, smoke=smoke, progress=progress)
+        return {"gen_dir": str(gen_dir(task).relative_to(out)), "steps": json.loads((run / task / "result.json").read_text())["steps"]}
     def evaluate():
         sc, lim, n = cfg.sample_config(), cfg.eval_limit_per_kind, cfg.eval_n_samples
-        a = evaluate_generator(res["t2i"]["gen_dir"], run / "eval" / "t2i", tasks=("geneval", "dense"), n_samples=n,
+        a = evaluate_generator(gen_dir("t2i"), run / "eval" / "t2i", tasks=("geneval", "dense"), n_samples=n,
                                limit_per_kind=lim, sample_cfg=sc)["results"]
-        b = evaluate_generator(res["edit"]["gen_dir"], run / "eval" / "edit", tasks=("edit",), limit_per_kind=lim,
+        b = evaluate_generator(gen_dir("edit"), run / "eval" / "edit", tasks=("edit",), limit_per_kind=lim,
                                sample_cfg=sc)["results"]["edit"]
         return {"geneval": a["geneval"]["overall"], "dpg": a["dense"]["overall"], "edit": b["overall"],
                 "edit_adherence": b["adherence"], "edit_consistency": b["consistency"],
@@ -550,7 +553,7 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
         kw = dict(n_samples=cfg.curve_n_samples, limit_per_kind=cfg.curve_limit_per_kind, sample_cfg=cfg.sample_config(),
                   progress=progress)
         return {"geneval": convergence_curve(run / "t2i", "geneval", **kw), "edit": convergence_curve(run / "edit", "edit", **kw)}
-    return {"vae": vae, "recon": recon, "t2i": lambda: gen("t2i"), "edit": lambda: gen("edit", init=res["t2i"]["gen_dir"]),
+    return {"vae": vae, "recon": recon, "t2i": lambda: gen("t2i"), "edit": lambda: gen("edit", init=gen_dir("t2i")),
             "eval": evaluate, "curves": curves}
 
 def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, stage_log.jsonl, table4.json, table4.md, curves.png

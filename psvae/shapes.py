@@ -23,9 +23,9 @@ __all__ = ['SHAPES', 'COLOURS', 'PATTERNS', 'PATTERN_WORDS', 'BACKGROUNDS', 'BAC
            'shade_of', 'object_sd', 'apply_filter', 'apply_tone', 'render_array', 'render', 'plural', 'where',
            'background_phrase', 'caption', 'relations', 'object_box', 'object_area', 'largest_object_label', 'Edit',
            'sample_edit', 'edit_mask', 'geneval_prompt', 'scene_for_prompt', 'negative_scene', 'dense_prompt',
-           'ObjectReading', 'Reading', 'detect_filter', 'ShapesJudge', 'draw_reading', 'consistency_scores',
-           'judge_selftest', 'selftest_frame', 'make_geneval_prompts', 'make_dense_prompts', 'make_edit_cases',
-           'to_jsonl', 'data_dir', 'load_geneval_prompts', 'load_dense_prompts', 'load_edit_cases']
+           'ObjectReading', 'Reading', 'detect_filter', 'shape_fit', 'ShapesJudge', 'draw_reading',
+           'consistency_scores', 'judge_selftest', 'selftest_frame', 'make_geneval_prompts', 'make_dense_prompts',
+           'make_edit_cases', 'to_jsonl', 'data_dir', 'load_geneval_prompts', 'load_dense_prompts', 'load_edit_cases']
 
 # %% ../nbs/02_shapes.ipynb #6442cdab
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "star", "cross")
@@ -721,6 +721,50 @@ def _hull_area(pts: np.ndarray) -> float:
     try: return float(ConvexHull(pts).volume)
     except Exception: return float("nan")
 
+_SYMMETRY = {"square": 90, "triangle": 120, "star": 72, "cross": 90}  # degrees after which a shape looks the same
+_FIT_STEP, _FIT_GRID = 4.0, 64  # rotation step of the template search (deg); template grids above this side are subsampled
+
+def _unit_area(shape: str) -> float:
+    "Area of a shape drawn with `size=1` (image units squared)."
+    if shape == "circle": return math.pi
+    v = _vertices(ShapeObject(shape, "red", 1.0, (0.0, 0.0)))
+    return 0.5 * abs(float(np.dot(v[:, 0], np.roll(v[:, 1], -1)) - np.dot(v[:, 1], np.roll(v[:, 0], -1))))
+
+_UNIT_AREA = {s: _unit_area(s) for s in SHAPES}
+
+def _inside_template(shape: str, r: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    "Whether points `(x, y)` (relative to the centre, any shape of array) lie inside the unrotated `shape` of size `r`."
+    if shape == "circle": return x * x + y * y < r * r
+    v = _vertices(ShapeObject(shape, "red", r, (0.0, 0.0)))
+    ax, ay = v[:, 0], v[:, 1]; bx, by = np.roll(ax, -1), np.roll(ay, -1)
+    X, Y = x[..., None], y[..., None]  # crossing-number test against every edge at once
+    crosses = (ay > Y) != (by > Y)
+    xint = ax + (Y - ay) * (bx - ax) / np.where(by == ay, 1e-12, by - ay)
+    return (crosses & (X < xint)).sum(-1) % 2 == 1
+
+def shape_fit(mask: np.ndarray, # boolean `[H, W]` mask of one connected object
+              shape: str, # one of `SHAPES`
+             ) -> float:
+    "IoU of `mask` with the best-fitting ideal `shape` of the same area and centroid, over the shape's rotations."
+    if shape not in _UNIT_AREA: raise ConfigError(f"unknown shape {shape!r}: choose one of {SHAPES}")
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0: return 0.0
+    cy, cx = ys.mean() + 0.5, xs.mean() + 0.5
+    r = math.sqrt(len(ys) / _UNIT_AREA[shape])  # the template's `size`, in pixels
+    ext = r * _REACH[shape] + 1.0
+    y0, y1 = min(0, math.floor(cy - ext)), max(mask.shape[0], math.ceil(cy + ext))
+    x0, x1 = min(0, math.floor(cx - ext)), max(mask.shape[1], math.ceil(cx + ext))
+    f = max(1, math.ceil(max(y1 - y0, x1 - x0) / _FIT_GRID))  # evaluate on every f-th pixel of large objects
+    gy, gx = np.mgrid[y0:y1:f, x0:x1:f]
+    inside = (gy >= 0) & (gy < mask.shape[0]) & (gx >= 0) & (gx < mask.shape[1])
+    mm = np.zeros(gy.shape, bool); mm[inside] = mask[gy[inside], gx[inside]]
+    px, py = (gx + 0.5 - cx).ravel(), (gy + 0.5 - cy).ravel()
+    a = np.deg2rad([0.0] if shape == "circle" else np.arange(-_SYMMETRY[shape] / 2, _SYMMETRY[shape] / 2, _FIT_STEP))[:, None]
+    x, y = px * np.cos(a) + py * np.sin(a), py * np.cos(a) - px * np.sin(a)  # the points turned back, one row per rotation
+    t = _inside_template(shape, r, x, y)  # [rotations, points]
+    m = mm.ravel()[None]
+    return float(((t & m).sum(1) / np.maximum(1, (t | m).sum(1))).max())
+
 def _read_object(img: np.ndarray, m: np.ndarray, ys: np.ndarray, xs: np.ndarray, size: int) -> ObjectReading:
     from scipy import ndimage
     A = len(ys); cy, cx = ys.mean() + 0.5, xs.mean() + 0.5
@@ -749,7 +793,7 @@ def _read_object(img: np.ndarray, m: np.ndarray, ys: np.ndarray, xs: np.ndarray,
     box = (xs.min() / size, ys.min() / size, (xs.max() + 1) / size, (ys.max() + 1) / size)
     return ObjectReading(shape, colour, pattern, (cx / size, cy / size), box, A / size**2,
                          dict(reach=round(float(reach), 3), solidity=round(float(solidity), 3), shade=round(t, 3),
-                              palette=round(palette, 4)))
+                              palette=round(palette, 4), fit=round(shape_fit(m, shape), 4)))
 
 def _read_background(img: np.ndarray, fg: np.ndarray) -> tuple[str, str]:
     from scipy import ndimage
@@ -774,10 +818,16 @@ class ShapesJudge:
     "Reads Shapes images into scenes and scores GenEval-style prompts, DPG-style dense prompts and edits."
     def __init__(self, min_area: float = 0.0015, # objects below this fraction of the image are specks
                  max_palette: float | None = 0.15, # objects whose median distance to the palette exceeds this are not objects (None: no gate)
+                 min_fit: float | None = 0.85, # objects whose `shape_fit` to the shape they read as is below this are not objects (None: no gate)
                 ):
         if min_area < 0: raise ConfigError(f"min_area must be >= 0, got {min_area}")
         if max_palette is not None and max_palette <= 0: raise ConfigError(f"max_palette must be > 0 or None, got {max_palette}")
-        self.min_area, self.max_palette = min_area, max_palette
+        if min_fit is not None and not 0 < min_fit <= 1: raise ConfigError(f"min_fit must be in (0, 1] or None, got {min_fit}")
+        self.min_area, self.max_palette, self.min_fit = min_area, max_palette, min_fit
+
+    def config(self) -> dict:
+        "The judge's settings (and the gates it has), for caches of scores to key on: a new gate or threshold reruns them."
+        return {"min_area": self.min_area, "max_palette": self.max_palette, "min_fit": self.min_fit}
 
     def read(self, image) -> Reading:
         "Read an image (`[3,H,W]` tensor in [0,1] or `[H,W,3]` array) into a `Reading`."
@@ -786,7 +836,7 @@ class ShapesJudge:
         fg = img.min(-1) < _FG_THRESHOLD
         lab, n = ndimage.label(fg)
         objs, filt = [], detect_filter(img)
-        gate = self.max_palette if filt == "none" else None
+        gate, fit = (self.max_palette, self.min_fit) if filt == "none" else (None, None)
         for k, sl in enumerate(ndimage.find_objects(lab), 1):
             m = lab[sl] == k
             if m.sum() < self.min_area * size * size: continue
@@ -794,7 +844,7 @@ class ShapesJudge:
             o = _read_object(img[sl], np.pad(m, 0), ys, xs, size)
             o.position = (o.position[0] + sl[1].start / size, o.position[1] + sl[0].start / size)
             o.box = (o.box[0] + sl[1].start / size, o.box[1] + sl[0].start / size, o.box[2] + sl[1].start / size, o.box[3] + sl[0].start / size)
-            if gate is None or o.features["palette"] <= gate: objs.append(o)
+            if (gate is None or o.features["palette"] <= gate) and (fit is None or o.features["fit"] >= fit): objs.append(o)
         kind, colour = _read_background(img, fg)
         return Reading(kind, colour, objs, filt)
 
