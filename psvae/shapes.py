@@ -724,23 +724,7 @@ def _hull_area(pts: np.ndarray) -> float:
 _SYMMETRY = {"square": 90, "triangle": 120, "star": 72, "cross": 90}  # degrees after which a shape looks the same
 _FIT_STEP, _FIT_GRID = 4.0, 64  # rotation step of the template search (deg); template grids above this side are subsampled
 
-def _unit_area(shape: str) -> float:
-    "Area of a shape drawn with `size=1` (image units squared)."
-    if shape == "circle": return math.pi
-    v = _vertices(ShapeObject(shape, "red", 1.0, (0.0, 0.0)))
-    return 0.5 * abs(float(np.dot(v[:, 0], np.roll(v[:, 1], -1)) - np.dot(v[:, 1], np.roll(v[:, 0], -1))))
-
-_UNIT_AREA = {s: _unit_area(s) for s in SHAPES}
-
-def _inside_template(shape: str, r: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    "Whether points `(x, y)` (relative to the centre, any shape of array) lie inside the unrotated `shape` of size `r`."
-    if shape == "circle": return x * x + y * y < r * r
-    v = _vertices(ShapeObject(shape, "red", r, (0.0, 0.0)))
-    ax, ay = v[:, 0], v[:, 1]; bx, by = np.roll(ax, -1), np.roll(ay, -1)
-    X, Y = x[..., None], y[..., None]  # crossing-number test against every edge at once
-    crosses = (ay > Y) != (by > Y)
-    xint = ax + (Y - ay) * (bx - ax) / np.where(by == ay, 1e-12, by - ay)
-    return (crosses & (X < xint)).sum(-1) % 2 == 1
+_UNIT_AREA = {s: object_area(ShapeObject(s, "red", 1.0, (0.0, 0.0))) for s in SHAPES}  # area of each shape at size 1
 
 def shape_fit(mask: np.ndarray, # boolean `[H, W]` mask of one connected object
               shape: str, # one of `SHAPES`
@@ -761,7 +745,7 @@ def shape_fit(mask: np.ndarray, # boolean `[H, W]` mask of one connected object
     px, py = (gx + 0.5 - cx).ravel(), (gy + 0.5 - cy).ravel()
     a = np.deg2rad([0.0] if shape == "circle" else np.arange(-_SYMMETRY[shape] / 2, _SYMMETRY[shape] / 2, _FIT_STEP))[:, None]
     x, y = px * np.cos(a) + py * np.sin(a), py * np.cos(a) - px * np.sin(a)  # the points turned back, one row per rotation
-    t = _inside_template(shape, r, x, y)  # [rotations, points]
+    t = object_sd(ShapeObject(shape, "red", r, (0.0, 0.0)), x, y) < 0  # inside the template: [rotations, points]
     m = mm.ravel()[None]
     return float(((t & m).sum(1) / np.maximum(1, (t | m).sum(1))).max())
 
