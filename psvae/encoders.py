@@ -578,24 +578,52 @@ def region_targets(scene, # a `psvae.shapes.Scene`
         labels[k] = SHAPES.index(o.shape) * len(COLOURS) + list(COLOURS).index(o.colour)
     return masks, labels
 
+def _render_range(args: tuple) -> list:
+    "Worker of `RenderedShapes`: items `lo..hi-1` of a `ShapesDataset` as numpy (uint8 image, caption, label, region targets)."
+    n, size, seed, style, grid, lo, hi = args
+    from psvae.data import ShapesDataset
+    from psvae.shapes import Scene
+    ds, out = ShapesDataset(n, size=size, seed=seed, caption_style=style), []
+    for i in range(lo, hi):
+        it = ds[i]
+        reg = region_targets(Scene.from_dict(json.loads(it["scene"])), grid, size) if grid else (None, None)
+        out.append(((it["image"] * 255).round().to(torch.uint8).numpy(), it["caption"], int(it["label"]),
+                    *(None if r is None else r.numpy() for r in reg)))
+    return out
+
 class RenderedShapes(torch.utils.data.Dataset):
     "A `ShapesDataset` rendered once into memory (uint8 images, captions, labels; with `grid`, region targets); items as `ShapesDataset`'s."
     def __init__(self, n: int, size: int = 64, seed: int = 0, caption_style: str = "dense", progress: bool = False,
                  grid: int | None = None, # token grid side: also store each object's token coverage and label (`region_targets`)
+                 workers: int | None = None, # rendering processes; None: every CPU core once n >= 512 (the items do not depend on it)
                 ):
+        import os, multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
         from psvae.data import ShapesDataset
-        from psvae.shapes import Scene
         from tqdm.auto import tqdm
         ds = ShapesDataset(n, size=size, seed=seed, caption_style=caption_style)
+        workers = workers if workers is not None else (os.cpu_count() or 1) if n >= 512 else 1
+        if workers < 1: raise ConfigError(f"workers must be >= 1 (or None for every core), got {workers}")
         self.images = torch.empty(n, 3, size, size, dtype=torch.uint8)
         self.captions, self.labels = [], torch.empty(n, dtype=torch.long)
         self.region_masks = torch.zeros(n, MAX_OBJECTS, grid * grid) if grid else None
         self.region_labels = torch.full((n, MAX_OBJECTS), -1, dtype=torch.long) if grid else None
-        for i in tqdm(range(n), desc="rendering Shapes", disable=not progress, leave=False):
-            it = ds[i]
-            self.images[i] = (it["image"] * 255).round().to(torch.uint8)
-            self.captions.append(it["caption"]); self.labels[i] = it["label"]
-            if grid: self.region_masks[i], self.region_labels[i] = region_targets(Scene.from_dict(json.loads(it["scene"])), grid, size)
+        step = 64  # items per task: a progress tick, and small enough to balance the workers
+        tasks = [(n, size, seed, caption_style, grid, lo, min(lo + step, n)) for lo in range(0, n, step)]
+        bar = tqdm(total=n, desc="rendering Shapes", disable=not progress, leave=False)
+        def fill(lo, rows):
+            for k, (img, cap, lab, rm, rl) in enumerate(rows, lo):
+                self.images[k] = torch.from_numpy(img); self.captions.append(cap); self.labels[k] = lab
+                if grid: self.region_masks[k], self.region_labels[k] = torch.from_numpy(rm), torch.from_numpy(rl)
+            bar.update(len(rows))
+        if workers == 1:
+            for t in tasks: fill(t[5], _render_range(t))
+        else:  # fork where the platform has it (no re-import); one torch thread per worker, as in DataLoader workers;
+               # the items are pure functions of (seed, i), so any split gives the same data
+            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+            with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx, initializer=torch.set_num_threads, initargs=(1,)) as ex:
+                for t, rows in zip(tasks, ex.map(_render_range, tasks)): fill(t[5], rows)
+        bar.close()
         self.classes = ds.classes
     def __len__(self) -> int: return len(self.labels)
     def __getitem__(self, i: int) -> dict:

@@ -23,7 +23,7 @@ from .learner import Learner, TrainConfig, read_log
 
 # %% auto #0
 __all__ = ['TASKS', 'GenTrainConfig', 't2i_example', 'edit_example', 'vae_fingerprint', 'cache_latents', 'LatentDataset',
-           'GenRecipe', 'load_vae_for', 'train_gen', 'judge_t2i', 'judge_edit']
+           'GenRecipe', 'load_vae_for', 'train_gen', 'judge_t2i', 'judge_edit', 'follow_rates']
 
 # %% ../nbs/11_train_gen.ipynb #61e2fdd6
 TASKS: tuple[str, ...] = ("t2i", "edit")
@@ -336,3 +336,25 @@ def judge_edit(gen: Generator, vae, cases: Sequence, # `psvae.shapes.Edit`s (`lo
     per = {k: {m: float(np.mean(v)) for m, v in d.items()} for k, d in per.items()}
     overall = {m: float(np.mean([d[m] for d in per.values()])) for m in ("adherence", "consistency", "score")}
     return {"per_kind": per, "overall": overall, "sources": src, "images": outs, "rows": rows}
+
+# %% ../nbs/11_train_gen.ipynb #e7a05b6f
+def follow_rates(images, # `[N,3,H,W]` images (or a list of them), e.g. `judge_t2i(...)["images"]`
+                 prompts: Sequence[dict], # one single-object GenEval prompt per image (`single_object` or `colors` kinds)
+                 judge=None, # a `ShapesJudge` whose `min_area` is kept; its gates are switched off
+                ) -> dict:
+    "Per kind: the fraction of images with exactly one (ungated) object, and with the largest object of the asked colour and shape."
+    from psvae.shapes import ShapesJudge
+    if len(images) != len(prompts):
+        raise ConfigError(f"{len(images)} images but {len(prompts)} prompts: pass one prompt per image, e.g. [p for p in prompts for _ in range(n_samples)]")
+    bad = [p["prompt"] for p in prompts if len(p["include"]) != 1 or p["include"][0]["count"] != 1 or p.get("relation")]
+    if bad: raise ConfigError(f"follow_rates reads single-object prompts only (kinds single_object, colors); got {bad[0]!r}")
+    loose = ShapesJudge(min_area=(judge or ShapesJudge()).min_area, max_palette=None, min_fit=None)
+    rows: dict[str, dict[str, list]] = {}
+    for im, p in zip(images, prompts):
+        objs, want = loose.read(im).objects, p["include"][0]
+        big = max(objs, key=lambda o: o.area) if objs else None
+        r = rows.setdefault(p["kind"], {"one_object": [], "colour": [], "shape": []})
+        r["one_object"].append(len(objs) == 1)
+        if want["colour"] is not None: r["colour"].append(big is not None and big.colour == want["colour"])
+        r["shape"].append(big is not None and big.shape == want["shape"])
+    return {k: {"n": len(r["one_object"]), **{m: float(np.mean(v)) for m, v in r.items() if v}} for k, r in rows.items()}
