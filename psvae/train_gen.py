@@ -340,7 +340,7 @@ def judge_edit(gen: Generator, vae, cases: Sequence, # `psvae.shapes.Edit`s (`lo
 # %% ../nbs/11_train_gen.ipynb #e7a05b6f
 def follow_rates(images, # `[N,3,H,W]` images (or a list of them), e.g. `judge_t2i(...)["images"]`
                  prompts: Sequence[dict], # one single-object GenEval prompt per image (`single_object` or `colors` kinds)
-                 judge=None, # a `ShapesJudge` whose `min_area` is kept; its gates are switched off
+                 judge: "ShapesJudge | None" = None, # a `ShapesJudge` whose `min_area` is kept; its gates are switched off
                 ) -> dict:
     "Per kind: the fraction of images with exactly one (ungated) object, and with the largest object of the asked colour and shape."
     from psvae.shapes import ShapesJudge
