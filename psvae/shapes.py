@@ -800,7 +800,7 @@ def _read_background(img: np.ndarray, fg: np.ndarray) -> tuple[str, str]:
 # %% ../nbs/02_shapes.ipynb #9eed24d5
 class ShapesJudge:
     "Reads Shapes images into scenes and scores GenEval-style prompts, DPG-style dense prompts and edits."
-    def __init__(self, min_area: float = 0.01, # objects below this fraction of the image are specks (the smallest Shapes object covers 2.7%)
+    def __init__(self, min_area: float = 0.01, # objects below this fraction of the image are specks (Shapes objects cover 2.3% or more)
                  max_palette: float | None = 0.15, # objects whose median distance to the palette exceeds this are not objects (None: no gate)
                  min_fit: float | None = 0.85, # objects whose `shape_fit` to the shape they read as is below this are not objects (None: no gate)
                 ):
