@@ -1,6 +1,6 @@
 """The study behind `ShapesJudge.min_area = 0.01` (nbs/02_shapes.ipynb, "How `min_area = 0.01` was chosen").
 
-    OMP_NUM_THREADS=1 python bench/judge_min_area.py [--vae DIR] [--out FILE]
+    OMP_NUM_THREADS=2 python bench/judge_min_area.py [--vae DIR] [--out FILE]
 
 Not a speed benchmark. It measures (1) the smallest object the Shapes world draws (exact `object_area` over 20,000
 random scenes and the sources and targets of 5,000 random edits); (2) the areas of the objects the judge reads from
@@ -21,7 +21,7 @@ def main():
     from psvae.shapes import (ShapesJudge, sample_scene, sample_edit, object_area, render, scene_for_prompt,
                               load_geneval_prompts, load_dense_prompts, load_edit_cases)
     drawn = [object_area(o) for s in range(20_000) for o in sample_scene(s).objects]
-    edits = [object_area(o) for s in range(5000) for sc in (sample_edit(s).source, sample_edit(s).target) for o in sc.objects]
+    edits = [object_area(o) for e in map(sample_edit, range(5000)) for sc in (e.source, e.target) for o in sc.objects]
     res = {"world_min_object_area": {"scenes_20000": round(min(drawn), 4), "edits_5000": round(min(edits), 4),
                                      "scenes_below_0.03": int(sum(x < 0.03 for x in drawn)), "scene_objects": len(drawn)}}
     J0 = ShapesJudge(min_area=0.0)
@@ -50,8 +50,8 @@ def main():
         res["untrained_samples"] = {"images": len(imgs), "gated_objects": int(len(sp)),
                                     "max_area": round(float(sp.max()), 4) if len(sp) else None,
                                     "p90_area": round(float(np.percentile(sp, 90)), 4) if len(sp) else None,
-                                    "single_object_pass": {str(t): round(float(np.mean([ShapesJudge(min_area=t).score_geneval(im, p) for im, p in single])), 3)
-                                                           for t in (0.0015, 0.01)}}
+                                    "single_object_pass": {str(J.min_area): round(float(np.mean([J.score_geneval(im, p) for im, p in single])), 3)
+                                                           for J in (ShapesJudge(min_area=0.0015), ShapesJudge(min_area=0.01))}}
     line = json.dumps(res); print(line)
     if a.out:
         from pathlib import Path
