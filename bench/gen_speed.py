@@ -5,11 +5,17 @@ keys/values computed once per sample) and `cache=False` (the whole sequence at e
 (A B A B ...) after a warm-up; reports the median wall and CPU time of each, the ratio uncached / cached, and the max
 abs difference of the outputs. Text-to-image and editing (whose context also holds the clean image block).
 
+Patch step (--patch-step): mini-preset training steps (flow-matching loss, backward, AdamW) with the latent patchified
+at P = 1 (64 tokens per 8x8 latent) and P = 2 (16 tokens, the mini preset's default), on the same batch of 32 random
+latents and Shapes prompts (a sixth of them dense), interleaved after a warm-up; reports the median step times and the
+ratio P = 1 / P = 2.
+
 Paper step (--paper-step, meant for a GPU): `GeneratorConfig.preset("paper")` (Qwen2.5-0.5B configuration, random
 weights, wide DDT head, 96x16x16 latents) trained for a few AdamW steps under bf16 autocast at the given batch; reports
 step time, images/s, tokens/s and peak memory.
 
     .venv/bin/python bench/gen_speed.py [--preset mini|paper] [--cuda] [--batch 8] [--steps 50] [--repeats 5]
+    .venv/bin/python bench/gen_speed.py --patch-step --out bench/results/gen_patch_step_cpu.json
     .venv/bin/python bench/gen_speed.py --paper-step --cuda --train-batch 64 --out bench/results/gen_paper_step_cuda.json
 """
 import argparse, json, os, platform, statistics, sys, time
@@ -59,8 +65,34 @@ def sampling(args, dev):
                      "speedup_uncached_over_cached": round(med[False] / med[True], 3),
                      "max_abs_diff": float((ref[True].float() - ref[False].float()).abs().max())}
         print(task, json.dumps(res[task]), flush=True)
-    return {"preset": args.preset, "batch": args.batch, "steps": args.steps, "cfg_scale": 6.5, "params_m": round(sum(p.numel() for p in gen.parameters()) / 1e6, 1),
+    return {"preset": args.preset, "patch_size": gen.cfg.patch_size, "batch": args.batch, "steps": args.steps, "cfg_scale": 6.5, "params_m": round(sum(p.numel() for p in gen.parameters()) / 1e6, 1),
             "precision": "bf16 autocast" if dev.type == "cuda" else "fp32", **res}
+
+
+def patch_step(args, dev):
+    "Mini training steps at P = 1 and P = 2, interleaved: what the mini preset's P = 2 buys per step."
+    from psvae.shapes import load_dense_prompts, load_geneval_prompts
+    torch.manual_seed(0)
+    tok, B = build_shapes_tokenizer(), 32
+    texts = [p["prompt"] for p in load_geneval_prompts()[::7]][:B - B // 6] + [p["prompt"] for p in load_dense_prompts()[:B // 6]]
+    batch = {"latent": torch.randn(B, 32, 8, 8, device=dev), "text": texts}
+    runs = {}
+    for P in (1, 2):
+        gen = build_generator(GeneratorConfig.preset("mini", patch_size=P), tokenizer=tok).to(dev).train()
+        runs[P] = (GenRecipe(gen, GenTrainConfig()), torch.optim.AdamW(gen.parameters(), lr=1e-4))
+    def step(P):
+        recipe, opt = runs[P]
+        recipe.loss(batch, 1)["loss"].backward(); opt.step(); opt.zero_grad(set_to_none=True)
+    for P in runs: step(P); step(P)  # warm-up
+    times = {P: [] for P in runs}
+    for _ in range(args.patch_steps):
+        for P in runs:
+            _sync(dev); t0 = time.perf_counter(); step(P); _sync(dev); times[P].append(time.perf_counter() - t0)
+    med = {P: statistics.median(v) for P, v in times.items()}
+    r = {"mode": "patch-step", "batch": B, "n_dense": B // 6, "repeats": args.patch_steps,
+         **{f"P{P}_step_s": round(m, 4) for P, m in med.items()}, "speedup_P2_over_P1": round(med[1] / med[2], 3)}
+    print(json.dumps(r), flush=True)
+    return r
 
 
 def paper_step(args, dev):
@@ -104,6 +136,8 @@ def main():
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--paper-step", action="store_true", help="time paper-preset training steps instead of sampling")
+    ap.add_argument("--patch-step", action="store_true", help="time mini training steps at P = 1 against P = 2 instead of sampling")
+    ap.add_argument("--patch-steps", type=int, default=20, help="interleaved repeats of --patch-step")
     ap.add_argument("--train-batch", type=int, default=64)
     ap.add_argument("--train-steps", type=int, default=5)
     ap.add_argument("--designs", default="transfusion,bagel")
@@ -113,7 +147,7 @@ def main():
     dev = torch.device("cuda" if a.cuda else "cpu")
     meta = {"device": torch.cuda.get_device_name() if a.cuda else platform.processor() or platform.machine(),
             "threads": torch.get_num_threads(), "load_avg": os.getloadavg(), "torch": torch.__version__}
-    res = {**meta, **(paper_step(a, dev) if a.paper_step else sampling(a, dev))}
+    res = {**meta, **(paper_step(a, dev) if a.paper_step else patch_step(a, dev) if a.patch_step else sampling(a, dev))}
     print(json.dumps(res))
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)

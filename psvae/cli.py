@@ -79,7 +79,7 @@ def _save_fig(fig, path: Path) -> str:
 DEMO_VARIANTS: tuple[str, ...] = ("rae", "psvae")
 
 #: The demo's budget for RAE against PS-VAE (`psvae.evaluate.Table4Config` fields; the rest as the `mini` preset):
-#: 80+80 VAE steps (mini: 150+150), 200 text-to-image and 150 editing generator steps (mini: 1200 and 1000),
+#: 80+80 VAE steps (mini: 150+150), 200 text-to-image and 150 editing generator steps (generator defaults: 3500 and 3000),
 #: snapshots every 50 steps, 2 prompts / edit cases per kind and 1 image per prompt at 20 Euler steps.
 DEMO_TABLE4: dict = dict(vae_train_overrides=dict(stage1_steps=80, stage2_steps=80), recon_n_test=256, probe_sizes=(1000, 250),
                          t2i_steps=200, edit_steps=150, snapshot_every=50, eval_limit_per_kind=2, eval_n_samples=1,

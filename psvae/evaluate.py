@@ -345,8 +345,6 @@ TABLE4_ROWS: tuple[str, ...] = (BASELINE_VARIANT,) + TABLE4_VARIANTS
 #: The paper's name of each variant's row in Table 4.
 TABLE4_NAMES: dict[str, str] = {"pixel": "MAR-VAE", "rae": "RAE", "svae": "S-VAE", "pvae": "P-VAE", "psvae": "PS-VAE"}
 
-_GEN_MINI = GenTrainConfig.for_task("t2i", "mini")
-_EDIT_MINI = GenTrainConfig.for_task("edit", "mini")
 
 def _tuples(d: dict | None) -> dict:
     "Override dicts read back from JSON: lists become tuples again (e.g. `ch_mult`)."
@@ -362,10 +360,10 @@ class Table4Config(Config):
     recon_n_test: int = 512  # held-out images of the reconstruction columns (`eval_recon`)
     probe_sizes: tuple[int, int] = (2000, 500)  # (train, test) scenes of the linear probe on latents (`eval_recon`)
     gen_overrides: dict | None = None  # GeneratorConfig fields (mini preset) changed for every variant
-    gen_patch_size: int | None = 2  # P of every generator: 2 makes the 8x8 latent 16 tokens (see "One budget"); None: the generator preset's (1)
-    t2i_steps: int = _GEN_MINI.steps  # text-to-image optimizer steps (GenTrainConfig mini)
-    edit_steps: int = _EDIT_MINI.steps  # editing optimizer steps, from the variant's t2i generator (GenTrainConfig mini_edit)
-    snapshot_every: int = 200  # EMA snapshots for the convergence curves, every this many steps (both tasks)
+    gen_patch_size: int | None = 2  # P of every generator: 2 makes the 8x8 latent 16 tokens (see "One budget"); None: the generator preset's (mini: 2)
+    t2i_steps: int = 3000  # text-to-image optimizer steps (GenTrainConfig mini: 3500; cut to fit five latent spaces in two hours)
+    edit_steps: int = 2000  # editing optimizer steps, from the variant's t2i generator (GenTrainConfig mini_edit: 3000)
+    snapshot_every: int = 500  # EMA snapshots for the convergence curves, every this many steps (both tasks)
     eval_limit_per_kind: int | None = 16  # Shapes-GenEval prompts and Shapes-Edit cases per kind, Shapes-DPG prompts; None: the full sets
     eval_n_samples: int | None = None  # images per prompt (GenEval, DPG); None: 4 and 1, as the benchmarks
     sample_steps: int = SampleConfig().steps  # Euler steps of every sample (the paper's 50, shift 3, CFG 6.5)

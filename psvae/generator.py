@@ -55,15 +55,15 @@ class GeneratorConfig(Config):
     head_mlp_ratio: float = 2.0  # MLP expansion in the DDT head
     latent_channels: int = 32  # C of the VAE latent
     latent_size: int = 8  # side of the latent grid (h = w)
-    patch_size: int = 1  # P: latent patches per token side
+    patch_size: int = 2  # P: latent patches per token side (mini: 2, the 8x8 latent as 16 tokens; paper: 1)
     vocab_size: int | None = None  # text vocabulary; None: the backbone config's (set from the tokenizer for `mini`)
     max_text_tokens: int = 48  # prompts are cut to this many tokens (BOS included); mini: 48, like CLIP's 77 in SD
     presets: ClassVar[dict] = {
         "mini": {},
         "paper": dict(backbone="qwen2.5-0.5b", head_width=2048, head_blocks=2, head_heads=16, head_mlp_ratio=4.0, latent_channels=96,
-                      latent_size=16, max_text_tokens=512),
+                      latent_size=16, patch_size=1, max_text_tokens=512),
         "paper_1.5b": dict(backbone="qwen2.5-1.5b", head_width=2048, head_blocks=2, head_heads=16, head_mlp_ratio=4.0, latent_channels=96,
-                           latent_size=16, max_text_tokens=512),
+                           latent_size=16, patch_size=1, max_text_tokens=512),
     }
 
     def __post_init__(self):

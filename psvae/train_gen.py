@@ -32,9 +32,9 @@ TASKS: tuple[str, ...] = ("t2i", "edit")
 class GenTrainConfig(Config):
     "Data, optimisation and schedule of a text-to-image or editing run."
     task: str = "t2i"  # "t2i" or "edit"
-    steps: int = 1200  # optimizer steps
+    steps: int = 3500  # optimizer steps
     batch_size: int = 32  # global batch
-    lr: float = 6e-4  # peak AdamW learning rate
+    lr: float = 1.5e-3  # peak AdamW learning rate
     warmup_steps: int = 100  # linear warm-up
     weight_decay: float = 0.0  # AdamW weight decay (matrices only)
     ema_decay: float | None = 0.995  # weight EMA (the saved model uses it); None: off
@@ -55,7 +55,7 @@ class GenTrainConfig(Config):
     num_workers: int = 0  # DataLoader workers
     presets: ClassVar[dict] = {
         "mini": {},
-        "mini_edit": dict(task="edit", steps=1000, n_train=4000),
+        "mini_edit": dict(task="edit", steps=3000, n_train=4000),
         "paper": dict(steps=200_000, batch_size=736, lr=1e-4, warmup_steps=2000, ema_decay=0.9999, n_train=0,
                       log_every=100, ckpt_every=5000, snapshot_every=20_000, num_workers=8),
         "paper_edit": dict(task="edit", steps=50_000, batch_size=736, lr=1e-4, warmup_steps=1000, ema_decay=0.9999, n_train=0,
