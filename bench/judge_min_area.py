@@ -6,7 +6,7 @@ Not a speed benchmark. It measures (1) the smallest object the Shapes world draw
 random scenes and the sources and targets of 5,000 random edits); (2) the areas of the objects the judge reads from
 ground-truth renders at 64 px (the frozen GenEval prompts, dense prompts and edit cases' sources and targets, and
 600 random scenes; all gates on, no speck threshold); and, with --vae (a PS-VAE folder, e.g. the 1500-step one of
-nbs/11), (3) the objects that pass both gates in an untrained generator's samples (first 16 single-object and first
+nbs/11), (3) the objects that pass both gates in an untrained generator's (P = 1, as the default was) samples (first 16 single-object and first
 16 colour prompts, 4 samples each, the default sampler) and the untrained model's single-object pass rate at the old
 (0.0015) and new (0.01) threshold. Prints one JSON line (and writes it to --out).
 """
@@ -43,7 +43,7 @@ def main():
         probe = [p for k in ("single_object", "colors") for p in [q for q in ps if q["kind"] == k][:16]]
         per = [p for p in probe for _ in range(4)]
         torch.manual_seed(0)
-        gen = build_generator(GeneratorConfig(), vae=vae).eval()
+        gen = build_generator(GeneratorConfig(patch_size=1), vae=vae).eval()  # the default when the study was made (now P = 2)
         imgs = generate_images(gen, vae, [p["prompt"] for p in per])
         sp = np.array([o.area for im in imgs for o in J0.read(im).objects])
         single = [(im, p) for im, p in zip(imgs, per) if p["kind"] == "single_object"]

@@ -345,7 +345,6 @@ TABLE4_ROWS: tuple[str, ...] = (BASELINE_VARIANT,) + TABLE4_VARIANTS
 #: The paper's name of each variant's row in Table 4.
 TABLE4_NAMES: dict[str, str] = {"pixel": "MAR-VAE", "rae": "RAE", "svae": "S-VAE", "pvae": "P-VAE", "psvae": "PS-VAE"}
 
-
 def _tuples(d: dict | None) -> dict:
     "Override dicts read back from JSON: lists become tuples again (e.g. `ch_mult`)."
     return {k: tuple(v) if isinstance(v, list) else v for k, v in (d or {}).items()}
