@@ -35,8 +35,8 @@ def block_means(enc, images_u8: torch.Tensor, batch: int = 500) -> torch.Tensor:
     out = []
     for i in range(0, len(images_u8), batch):
         h, per = enc.embed(enc.preprocess(images_u8[i:i + batch].float() / 255)), []
-        for b in enc.blocks:
-            h = b(h); per.append(enc.patch_tokens(enc.final_norm(h)).mean(1))
+        for k in range(len(enc.blocks)):
+            h = enc.forward_blocks(h, k, k + 1); per.append(enc.patch_tokens(enc.final_norm(h)).mean(1))
         out.append(torch.stack(per, 1))
     return torch.cat(out)
 
