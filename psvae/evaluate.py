@@ -360,8 +360,8 @@ class Table4Config(Config):
     probe_sizes: tuple[int, int] = (2000, 500)  # (train, test) scenes of the linear probe on latents (`eval_recon`)
     gen_overrides: dict | None = None  # GeneratorConfig fields (mini preset) changed for every variant
     gen_patch_size: int | None = 2  # P of every generator: 2 makes the 8x8 latent 16 tokens (see "One budget"); None: the generator preset's (mini: 2)
-    t2i_steps: int = 3000  # text-to-image optimizer steps (GenTrainConfig mini: 3500; cut to fit five latent spaces in two hours)
-    edit_steps: int = 2000  # editing optimizer steps, from the variant's t2i generator (GenTrainConfig mini_edit: 3000)
+    t2i_steps: int = 2000  # text-to-image optimizer steps (GenTrainConfig mini: 3500; cut to fit five latent spaces in two hours)
+    edit_steps: int = 1000  # editing optimizer steps, from the variant's t2i generator (GenTrainConfig mini_edit: 3000)
     snapshot_every: int = 500  # EMA snapshots for the convergence curves, every this many steps (both tasks)
     eval_limit_per_kind: int | None = 16  # Shapes-GenEval prompts and Shapes-Edit cases per kind, Shapes-DPG prompts; None: the full sets
     eval_n_samples: int | None = None  # images per prompt (GenEval, DPG); None: 4 and 1, as the benchmarks
