@@ -24,6 +24,7 @@ import torch
 
 from psvae.encoders import (MiniEncoder, MiniPretrainConfig, RenderedShapes, linear_probe, load_encoder, mini_encoder,
                             pretrain_mini_encoder, probe_ceiling, reinitialize_encoder)
+from psvae.core import atomic_write_json
 from psvae.shapes import MINI_SIZE
 
 SIZES, CS = (2000, 20000), (0.1, 1.0, 10.0)
@@ -85,8 +86,7 @@ def main():
     tmp.cleanup()
     res = {"n_test": 500, "rows": rows, "seconds": round(time.time() - t0, 1), "torch_threads": torch.get_num_threads(),
            "command": "OMP_NUM_THREADS=2 .venv/bin/python bench/probe_scale.py" + (f" --long-steps {args.long_steps} --long-scenes {args.long_scenes}" if args.long_steps else "")}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+    atomic_write_json(args.out, res, indent=1)  # the stored file's format
 
 
 if __name__ == "__main__":
