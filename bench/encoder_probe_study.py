@@ -21,6 +21,16 @@ the largest object (10 classes) and its shape (5 classes). Runs:
   accuracy (`object_acc`, `object_shape_acc`) on 512 scenes of seed 5;
 - `siglip_region`: the recipe as it now is by default (conv stem, SigLIP plus the grounded region-phrase loss at
   weight 3, 450 steps).
+- `siglip_region_token`: the default recipe plus a per-token grounded loss (weight 3): every token more than half
+  covered by one object is scored, on its own, against the 50 `<colour> <shape>` phrases with the sigmoid loss. The
+  question: do tokens that each name their own object make the mean-pooled probe read the largest object better?
+
+- `siglip_region_cover`: the default recipe plus a per-token coverage loss (weight 3): every token, background
+  included, is scored against the 50 phrases with a sigmoid loss whose targets are soft, how much of the token objects
+  of each (shape, colour) cover; so a token on an object's edge is asked to say *how much* of it the object covers,
+  the sub-token area that an 8x8 grid needs to tell the largest object apart (`probe_ceiling(token_grid=8)`).
+
+`--big-probe` adds `shape_colour_20000`: the issue's label probed with 20,000 training scenes (same 500 held out).
 
 Entries are keyed `run@stem` and record the `stem` they were measured with. The runs measured before the conv stem existed (commit 47b1501)
 have `"stem": "patch"`; rerunning them today would use the conv stem, so pass `--stem patch` to reproduce them.
@@ -35,14 +45,57 @@ import torch
 import torch.nn.functional as F
 
 RUNS = ("random_init", "siglip_dense", "siglip_short", "siglip_short_hardneg", "siglip_short_x4", "supervised",
-        "region_supervised_patch", "region_supervised_conv", "siglip_region")
+        "region_supervised_patch", "region_supervised_conv", "siglip_region", "siglip_region_token",
+        "siglip_region_cover")
 
-def probe_all(enc) -> dict:
-    "The issue's probe, and the colour / shape halves of its label (`probe_encoder`'s protocol and seeds)."
+def probe_all(enc, big: bool = False) -> dict:
+    "The issue's probe, and the colour / shape halves of its label (`probe_encoder`'s protocol and seeds); `big`: also 20,000 scenes."
     from psvae.encoders import probe_encoder, PROBE_ATTRIBUTES
     with tempfile.TemporaryDirectory() as d:
-        return {a: {k: r[k] for k in ("top1", "top5", "n_classes")}
-                for a in PROBE_ATTRIBUTES for r in [probe_encoder(enc, d, attribute=a, progress=False)]}
+        out = {a: {k: r[k] for k in ("top1", "top5", "n_classes")}
+               for a in PROBE_ATTRIBUTES for r in [probe_encoder(enc, d, attribute=a, progress=False)]}
+        if big: out["shape_colour_20000"] = {k: v for k, v in probe_encoder(enc, d, n_train=20000, progress=False).items()
+                                             if k in ("top1", "top5", "n_classes", "n_train")}
+    return out
+
+def token_cover_loss(weight: float = 3.0):
+    "The default loss (`siglip_loss_fn`) plus every token against every phrase, the target being how much of it that phrase's objects cover."
+    import psvae.encoders as E
+    from psvae.shapes import LABEL_NAMES
+    def loss_fn(model, batch, step):
+        seen = {}
+        hook = model.image.register_forward_hook(lambda m, i, o: seen.setdefault("tokens", o))
+        try: out = E.siglip_loss_fn(model, batch, step)
+        finally: hook.remove()
+        tokens, masks, labels = seen["tokens"], batch["region_masks"], batch["region_labels"]  # [B,N,C], [B,K,N], [B,K]
+        onehot = F.one_hot(labels.clamp(min=0), len(LABEL_NAMES)).to(masks.dtype) * (labels >= 0)[..., None]
+        target = torch.einsum("bkn,bkl->bnl", masks, onehot).clamp(max=1).flatten(0, 1)  # [B*N, 50]
+        phrases = model.embed_texts(model.vocab.encode(LABEL_NAMES, model.cfg.max_words).to(tokens.device))
+        logits = model.pair_logits(model.project(tokens.flatten(0, 1)), phrases)
+        cl = F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(1).mean()
+        return {**out, "loss": out["loss"] + weight * cl, "cover": cl.detach()}
+    return loss_fn
+
+def token_phrase_loss(weight: float = 3.0, min_cover: float = 0.5):
+    "The default loss (`siglip_loss_fn`) plus each token more than `min_cover` covered by one object against every phrase."
+    import psvae.encoders as E
+    from psvae.shapes import LABEL_NAMES
+    def loss_fn(model, batch, step):
+        seen = {}  # the image tower's tokens from inside siglip_loss_fn's forward pass (no second pass)
+        hook = model.image.register_forward_hook(lambda m, i, o: seen.setdefault("tokens", o))
+        try: out = E.siglip_loss_fn(model, batch, step)
+        finally: hook.remove()
+        tokens = seen["tokens"]
+        cover, k = batch["region_masks"].max(1)  # [B, N]: the most-covering object of each token, and how much
+        lab = torch.gather(batch["region_labels"], 1, k)
+        keep = (cover > min_cover) & (lab >= 0)
+        phrases = model.embed_texts(model.vocab.encode(LABEL_NAMES, model.cfg.max_words).to(tokens.device))
+        logits = model.pair_logits(model.project(tokens[keep]), phrases)
+        y = lab[keep]
+        tl = E.sigmoid_loss(logits, y[:, None] == torch.arange(len(LABEL_NAMES), device=y.device)[None])
+        return {**out, "loss": out["loss"] + weight * tl, "token": tl.detach(),
+                "token_acc": (logits.argmax(1) == y).float().mean().detach()}
+    return loss_fn
 
 def hard_negative_loss(kinds=("shape", "colour"), seed: int = 0):
     "The sigmoid loss plus, per image, captions with one shape / colour word swapped, scored as negatives."
@@ -79,12 +132,13 @@ def enc_cfg(stem: str | None = None):
 
 CAPTION_ONLY = dict(steps=300, warmup_steps=30, region_weight=0.0)  # the recipe the caption rows were measured with
 
-def siglip(tmp: Path, stem: str | None, hard_negatives: bool = False, **kw):
-    "The pretraining path with `MiniPretrainConfig(**kw)`."
+def siglip(tmp: Path, stem: str | None, hard_negatives: bool = False, loss_fn=None, **kw):
+    "The pretraining path with `MiniPretrainConfig(**kw)`; returns the encoder and the pretraining's seconds."
     from psvae.encoders import MiniPretrainConfig, pretrain_mini_encoder, load_encoder
+    t0 = time.time()
     d = pretrain_mini_encoder(tmp, MiniPretrainConfig(**kw), enc_cfg(stem), resume=False, progress=False,
-                              loss_fn=hard_negative_loss() if hard_negatives else None)
-    return load_encoder("mini", d)
+                              loss_fn=hard_negative_loss() if hard_negatives else loss_fn)
+    return load_encoder("mini", d), {"pretrain_seconds": round(time.time() - t0, 1)}
 
 def supervised(stem: str | None, steps: int = 300, batch_size: int = 64, lr: float = 2e-3, seed: int = 0):
     from psvae.encoders import MiniEncoder, RenderedShapes, MiniPretrainConfig
@@ -134,6 +188,8 @@ def run(name: str, tmp: Path, stem: str | None = None):
     if name == "region_supervised_patch": return region_supervised("patch")
     if name == "region_supervised_conv": return region_supervised("conv")
     if name == "siglip_region": return siglip(tmp, stem)  # every default: conv stem, 450 steps, region_weight 3
+    if name == "siglip_region_token": return siglip(tmp, stem, loss_fn=token_phrase_loss())
+    if name == "siglip_region_cover": return siglip(tmp, stem, loss_fn=token_cover_loss())
     if name == "siglip_dense": return siglip(tmp, stem, **CAPTION_ONLY)
     if name == "siglip_short": return siglip(tmp, stem, **CAPTION_ONLY, caption_style="short")
     if name == "siglip_short_hardneg": return siglip(tmp, stem, hard_negatives=True, **CAPTION_ONLY, caption_style="short")
@@ -146,6 +202,7 @@ def main():
     ap.add_argument("--only", nargs="*", default=None, help=f"runs to do (default all): {' '.join(RUNS)}")
     ap.add_argument("--out", default="bench/results/encoder_probe_study.json")
     ap.add_argument("--stem", choices=("conv", "patch"), default=None, help="encoder stem of runs that do not fix it (default: the config's)")
+    ap.add_argument("--big-probe", action="store_true", help="also probe the issue's label with 20,000 training scenes")
     a = ap.parse_args()
     out = Path(a.out)
     res = json.loads(out.read_text()) if out.is_file() else {}
@@ -154,7 +211,7 @@ def main():
         with tempfile.TemporaryDirectory() as d:
             got = run(name, Path(d), a.stem)
             enc, extra = got if isinstance(got, tuple) else (got, {})
-            probes = probe_all(enc)
+            probes = probe_all(enc, a.big_probe)
         key = f"{name}@{enc.cfg.stem}"  # one entry per run and encoder stem
         res[key] = {**probes, **extra, "stem": enc.cfg.stem, "seconds": round(time.time() - t0, 1), "threads": torch.get_num_threads()}
         print(json.dumps({key: res[key]}), flush=True)

@@ -721,22 +721,32 @@ def probe_ceiling(n_train: int = 2000, # training scenes (as `probe_encoder`)
                   n_test: int = 500, # held-out scenes
                   seed: int = 1, # training scenes use seed, held-out scenes seed + 1 (as `probe_encoder`)
                   colour_only: bool = False, # sum the histogram over shapes (features that know colour, not shape)
+                  token_grid: int | None = None, # count area in tokens of this grid: each token goes to the object covering most of it, if more than half; None: exact areas
                   C: float = 1.0, # inverse L2 strength of the logistic regression
                  ) -> dict:
-    "`linear_probe` on ideal features: each Shapes scene's area-weighted (shape, colour) histogram, read from its ground truth."
+    "`linear_probe` on ideal features: each Shapes scene's area-weighted (shape, colour) histogram from its ground truth; also `argmax_top1`, the largest entry's accuracy."
     from psvae.data import item_seed
     from psvae.shapes import sample_scene, object_area, largest_object_label, SHAPES, COLOURS
     if n_train < 2 or n_test < 1: raise ConfigError(f"need n_train >= 2 and n_test >= 1, got {n_train} and {n_test}")
+    if token_grid is not None and token_grid < 1: raise ConfigError(f"token_grid must be a grid side >= 1 (8 for the mini encoder) or None, got {token_grid}")
     colours = list(COLOURS)
+    def areas(scene) -> list[float]:
+        if token_grid is None: return [object_area(o) for o in scene.objects]
+        masks, _ = region_targets(scene, token_grid, size=token_grid * 8)  # coverage of each token by each object
+        cover, owner = masks[:len(scene.objects)].max(0)
+        return [float(((owner == k) & (cover > 0.5)).sum()) / token_grid ** 2 for k in range(len(scene.objects))]
     def feats(s, n):
         x, y = np.zeros((n, len(SHAPES) * len(colours)), np.float32), np.empty(n, np.int64)
         for i in range(n):
             scene = sample_scene(item_seed(s, i))
-            for o in scene.objects: x[i, SHAPES.index(o.shape) * len(colours) + colours.index(o.colour)] += object_area(o)
+            for o, a in zip(scene.objects, areas(scene)): x[i, SHAPES.index(o.shape) * len(colours) + colours.index(o.colour)] += a
             y[i] = largest_object_label(scene)
-        return (x.reshape(n, len(SHAPES), len(colours)).sum(1) if colour_only else x), y
+        return x, y
     (tx, ty), (vx, vy) = feats(seed, n_train), feats(seed + 1, n_test)
-    return {**linear_probe(tx, ty, vx, vy, C=C), "features": "ground-truth area histogram" + (" (colour only)" if colour_only else "")}
+    argmax = None if colour_only else float((vx.argmax(1) == vy).mean())  # the largest entry read as the label
+    if colour_only: tx, vx = (a.reshape(len(a), len(SHAPES), len(colours)).sum(1) for a in (tx, vx))
+    what = "ground-truth area histogram" + (f" in tokens of a {token_grid}x{token_grid} grid" if token_grid else "") + (" (colour only)" if colour_only else "")
+    return {**linear_probe(tx, ty, vx, vy, C=C), "argmax_top1": argmax, "features": what}
 
 
 # %% ../nbs/04_encoders.ipynb #e644a38d
