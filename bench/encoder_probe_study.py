@@ -24,7 +24,6 @@ the largest object (10 classes) and its shape (5 classes). Runs:
 - `siglip_region_token`: the default recipe plus a per-token grounded loss (weight 3): every token more than half
   covered by one object is scored, on its own, against the 50 `<colour> <shape>` phrases with the sigmoid loss. The
   question: do tokens that each name their own object make the mean-pooled probe read the largest object better?
-
 - `siglip_region_cover`: the default recipe plus a per-token coverage loss (weight 3): every token, background
   included, is scored against the 50 phrases with a sigmoid loss whose targets are soft, how much of the token objects
   of each (shape, colour) cover; so a token on an object's edge is asked to say *how much* of it the object covers,
@@ -58,16 +57,21 @@ def probe_all(enc, big: bool = False) -> dict:
                                              if k in ("top1", "top5", "n_classes", "n_train")}
     return out
 
+def default_loss_and_tokens(model, batch, step) -> tuple[dict, torch.Tensor]:
+    "`siglip_loss_fn`'s output and the image tower's patch tokens `[B, N, C]` from inside its forward pass (no second pass)."
+    import psvae.encoders as E
+    seen = {}
+    hook = model.image.register_forward_hook(lambda m, i, o: seen.setdefault("tokens", o))
+    try: out = E.siglip_loss_fn(model, batch, step)
+    finally: hook.remove()
+    return out, seen["tokens"]
+
 def token_cover_loss(weight: float = 3.0):
     "The default loss (`siglip_loss_fn`) plus every token against every phrase, the target being how much of it that phrase's objects cover."
-    import psvae.encoders as E
     from psvae.shapes import LABEL_NAMES
     def loss_fn(model, batch, step):
-        seen = {}
-        hook = model.image.register_forward_hook(lambda m, i, o: seen.setdefault("tokens", o))
-        try: out = E.siglip_loss_fn(model, batch, step)
-        finally: hook.remove()
-        tokens, masks, labels = seen["tokens"], batch["region_masks"], batch["region_labels"]  # [B,N,C], [B,K,N], [B,K]
+        out, tokens = default_loss_and_tokens(model, batch, step)
+        masks, labels = batch["region_masks"], batch["region_labels"]  # [B,K,N], [B,K]
         onehot = F.one_hot(labels.clamp(min=0), len(LABEL_NAMES)).to(masks.dtype) * (labels >= 0)[..., None]
         target = torch.einsum("bkn,bkl->bnl", masks, onehot).clamp(max=1).flatten(0, 1)  # [B*N, 50]
         phrases = model.embed_texts(model.vocab.encode(LABEL_NAMES, model.cfg.max_words).to(tokens.device))
@@ -81,11 +85,7 @@ def token_phrase_loss(weight: float = 3.0, min_cover: float = 0.5):
     import psvae.encoders as E
     from psvae.shapes import LABEL_NAMES
     def loss_fn(model, batch, step):
-        seen = {}  # the image tower's tokens from inside siglip_loss_fn's forward pass (no second pass)
-        hook = model.image.register_forward_hook(lambda m, i, o: seen.setdefault("tokens", o))
-        try: out = E.siglip_loss_fn(model, batch, step)
-        finally: hook.remove()
-        tokens = seen["tokens"]
+        out, tokens = default_loss_and_tokens(model, batch, step)
         cover, k = batch["region_masks"].max(1)  # [B, N]: the most-covering object of each token, and how much
         lab = torch.gather(batch["region_labels"], 1, k)
         keep = (cover > min_cover) & (lab >= 0)
