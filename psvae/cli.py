@@ -122,7 +122,8 @@ def _encoder_report(s: dict) -> str:
         "| features | top-1 % | top-5 % |", "|---|---|---|", *rows, "",
         "The ceilings are the same probe on ideal features, each scene's ground-truth histogram of (shape, colour) by area: "
         "exact, and counted in whole tokens as the encoder's grid sees them (a token goes to the object covering most of it). "
-        "Objects own only a few tokens each, so the token-counted ceiling is the one a token encoder can approach.", "",
+        "Objects own only a few tokens each: tokens that name their object and nothing finer cannot beat the token-counted "
+        "ceiling; reaching the exact one takes tokens that also carry how much of them an object covers.", "",
         "The first three principal components of the patch tokens as RGB (images above, maps below):", "",
         "![token PCA, pretrained](encoder/token_pca.png)", "", "![token PCA, random init](encoder/token_pca_random.png)", ""])
 
