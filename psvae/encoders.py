@@ -23,8 +23,8 @@ __all__ = ['MINI_STEMS', 'PAPER_ENCODERS', 'MAX_OBJECTS', 'PROBE_ATTRIBUTES', 'a
            'MiniEncoderConfig', 'ConvStem', 'MiniEncoder', 'DINOv2Encoder', 'SigLIP2Encoder', 'load_encoder',
            'reinitialize_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab', 'MiniPretrainConfig', 'TextTower',
            'ImageTextModel', 'pool_regions', 'sigmoid_loss', 'region_phrase_loss', 'siglip_loss_fn', 'region_targets',
-           'RenderedShapes', 'pretrain_mini_encoder', 'probe_encoder', 'probe_ceiling', 'pca_rgb', 'show_token_pca',
-           'TokenPixelDecoder', 'psnr', 'reconstruction_probe', 'mini_encoder_dir', 'mini_encoder']
+           'RenderedShapes', 'pretrain_mini_encoder', 'probe_encoder', 'token_areas', 'probe_ceiling', 'pca_rgb',
+           'show_token_pca', 'TokenPixelDecoder', 'psnr', 'reconstruction_probe', 'mini_encoder_dir', 'mini_encoder']
 
 # %% ../nbs/04_encoders.ipynb #83f67edc
 def apply_blocks(blocks: Sequence[nn.Module], # transformer blocks of any supported encoder (or copies of them)
@@ -717,11 +717,20 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
     return res
 
 # %% ../nbs/04_encoders.ipynb #07256bf1
+def token_areas(scene, # a `psvae.shapes.Scene`
+                grid: int, # token grid side (8 for the mini encoder)
+               ) -> list[int]:
+    "Tokens each object of `scene` owns on a `grid` x `grid` token grid: a token goes to the object covering most of it, if more than half."
+    if grid < 1: raise ConfigError(f"grid must be a token grid side >= 1 (8 for the mini encoder), got {grid}")
+    masks, _ = region_targets(scene, grid, size=grid * 8)  # coverage of each token by each object, 8 samples per token side
+    cover, owner = masks[:len(scene.objects)].max(0)
+    return [int(((owner == k) & (cover > 0.5)).sum()) for k in range(len(scene.objects))]
+
 def probe_ceiling(n_train: int = 2000, # training scenes (as `probe_encoder`)
                   n_test: int = 500, # held-out scenes
                   seed: int = 1, # training scenes use seed, held-out scenes seed + 1 (as `probe_encoder`)
                   colour_only: bool = False, # sum the histogram over shapes (features that know colour, not shape)
-                  token_grid: int | None = None, # count area in tokens of this grid: each token goes to the object covering most of it, if more than half; None: exact areas
+                  token_grid: int | None = None, # count area in tokens of this grid (`token_areas`); None: exact areas
                   C: float = 1.0, # inverse L2 strength of the logistic regression
                  ) -> dict:
     "`linear_probe` on ideal features: each Shapes scene's area-weighted (shape, colour) histogram from its ground truth; also `argmax_top1`, the largest entry's accuracy."
@@ -730,11 +739,8 @@ def probe_ceiling(n_train: int = 2000, # training scenes (as `probe_encoder`)
     if n_train < 2 or n_test < 1: raise ConfigError(f"need n_train >= 2 and n_test >= 1, got {n_train} and {n_test}")
     if token_grid is not None and token_grid < 1: raise ConfigError(f"token_grid must be a grid side >= 1 (8 for the mini encoder) or None, got {token_grid}")
     colours = list(COLOURS)
-    def areas(scene) -> list[float]:
-        if token_grid is None: return [object_area(o) for o in scene.objects]
-        masks, _ = region_targets(scene, token_grid, size=token_grid * 8)  # coverage of each token by each object
-        cover, owner = masks[:len(scene.objects)].max(0)
-        return [float(((owner == k) & (cover > 0.5)).sum()) / token_grid ** 2 for k in range(len(scene.objects))]
+    areas = (lambda sc: [object_area(o) for o in sc.objects]) if token_grid is None else \
+            (lambda sc: [t / token_grid ** 2 for t in token_areas(sc, token_grid)])
     def feats(s, n):
         x, y = np.zeros((n, len(SHAPES) * len(colours)), np.float32), np.empty(n, np.int64)
         for i in range(n):
@@ -747,7 +753,6 @@ def probe_ceiling(n_train: int = 2000, # training scenes (as `probe_encoder`)
     if colour_only: tx, vx = (a.reshape(len(a), len(SHAPES), len(colours)).sum(1) for a in (tx, vx))
     what = "ground-truth area histogram" + (f" in tokens of a {token_grid}x{token_grid} grid" if token_grid else "") + (" (colour only)" if colour_only else "")
     return {**linear_probe(tx, ty, vx, vy, C=C), "argmax_top1": argmax, "features": what}
-
 
 # %% ../nbs/04_encoders.ipynb #e644a38d
 def pca_rgb(tokens: torch.Tensor, # patch tokens `[B, N, C]` of a few images, analysed jointly
