@@ -12,8 +12,8 @@ from typing import Callable, Sequence
 from .core import atomic_write_text, ConfigError
 
 # %% auto #0
-__all__ = ['SMOKE_TOY', 'DEMO_VARIANTS', 'DEMO_TABLE4', 'DEMO_STAGES', 'run_stage', 'demo_table4_config', 'compare_with_paper',
-           'run_demo', 'build_parser', 'main']
+__all__ = ['SMOKE_TOY', 'DEMO_VARIANTS', 'DEMO_TABLE4', 'DEMO_STAGES', 'run_stage', 'demo_table4_config', 'run_demo',
+           'build_parser', 'main']
 
 # %% ../nbs/15_cli.ipynb #aea13f63
 def _stage_done(out: Path) -> bool:
@@ -140,26 +140,8 @@ def _latents_stage(out: Path, smoke: bool = False) -> dict:
     rep = run_table4(out, demo_table4_config(smoke), variants=DEMO_VARIANTS, smoke=smoke, encoder=_demo_encoder(out.parent))
     return {"table4": rep, "files": ["table4.json", "table4.md", "curves.png"]}
 
-#: Table 4 columns the demo compares between RAE and PS-VAE: (mini key, paper key, higher is better, label).
-_COMPARE = (("psnr", "psnr", True, "PSNR"), ("ssim", "ssim", True, "SSIM"), ("lpips", "lpips", False, "LPIPS"),
-            ("fd_mini", "rfid", False, "fd_mini (paper: rFID)"), ("probe_top1", "probe_top1", True, "probe top-1"),
-            ("geneval", "geneval", True, "GenEval"), ("dpg", "dpg", True, "DPG"), ("edit", "edit_reward", True, "Edit"))
-
-def compare_with_paper(rows: Sequence[dict], # `table4.json` rows (with `paper`), among them `rae` and `psvae`
-                      ) -> dict[str, list[str]]:
-    "Where PS-VAE's change over RAE goes the paper's way in the mini world: `agree`, `disagree`, `tie` (paper or mini), `missing`."
-    by = {r["variant"]: r for r in rows}
-    a, b = by["rae"], by["psvae"]
-    out = {"agree": [], "disagree": [], "tie": [], "missing": []}
-    for k, pk, up, label in _COMPARE:
-        m0, m1, p0, p1 = a.get(k), b.get(k), (a.get("paper") or {}).get(pk), (b.get("paper") or {}).get(pk)
-        if None in (m0, m1, p0, p1): out["missing"].append(label); continue
-        sm, sp = (m1 > m0) - (m1 < m0), (p1 > p0) - (p1 < p0)
-        if not up: sm, sp = -sm, -sp
-        out["tie" if sm == 0 or sp == 0 else "agree" if sm == sp else "disagree"].append(label)
-    return out
-
 def _comparison_text(rows: Sequence[dict], smoke: bool) -> str:
+    from psvae.evaluate import compare_with_paper
     c = compare_with_paper(rows)
     j = lambda xs: ", ".join(xs) if xs else "none"
     s = (f"Going from RAE to PS-VAE, the mini world moves the way the paper's Table 4 does on: {j(c['agree'])}; "
@@ -178,7 +160,8 @@ def _latents_report(s: dict) -> str:
     rep = s["table4"]
     md = table4_markdown({**rep, "curves_png": "latents/curves.png"}).splitlines()
     md = [l for l in md if l != "# Table 4 in the mini world"]
-    md = ["### Convergence (Fig. 7): training curves" if l.startswith("## Convergence") else l for l in md]
+    md = ["### Convergence (Fig. 7): training curves" if l.startswith("## Convergence") else
+          "### Against the paper" if l == "## Against the paper" else l for l in md]
     i = md.index("### Convergence (Fig. 7): training curves")
     return "\n".join([
         "## 3. RAE against PS-VAE: reconstruction, generation, editing (Table 4, Fig. 7)", "",

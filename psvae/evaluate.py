@@ -20,9 +20,10 @@ from .train_gen import judge_edit, judge_t2i, load_vae_for, vae_fingerprint
 
 # %% auto #0
 __all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT', 'TABLE4_ROWS', 'TABLE4_NAMES',
-           'take_per_kind', 'parse_tasks', 'eval_geneval', 'eval_dense', 'eval_edit', 'default_tasks',
-           'evaluate_generator', 'snapshot_steps', 'initial_generator', 'curve_point', 'convergence_curve',
-           'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown', 'plot_table4_curves', 'run_table4']
+           'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'parse_tasks', 'eval_geneval', 'eval_dense', 'eval_edit',
+           'default_tasks', 'evaluate_generator', 'snapshot_steps', 'initial_generator', 'curve_point',
+           'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown', 'plot_table4_curves',
+           'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown', 'run_table4']
 
 # %% ../nbs/12_evaluate.ipynb #365d1b46
 #: The evaluation tasks, in the order they are run and reported.
@@ -478,7 +479,7 @@ def _cell(mini, paper, spec: str, scale: float = 1.0) -> str:
 
 def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
                    ) -> str:
-    "`table4.md`: the mini world's Table 4, each figure followed by the paper's in parentheses, and the curves."
+    "`table4.md`: the mini world's Table 4, each figure followed by the paper's in parentheses, where it agrees with the paper, and the curves."
     head = ["latent space", "C", "PSNR ↑", "SSIM ↑", "LPIPS ↓", "fd_mini ↓ (paper rFID)", "probe top-1/5 % ↑",
             "GenEval % ↑", "DPG % ↑", "Edit ↑"]
     lines = ["# Table 4 in the mini world", ""]
@@ -503,7 +504,8 @@ def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
               "adherence and consistency, 0 to 1), beside the paper's EditReward, another scale: compare orderings, not values. "
               "fd_mini is the Fréchet distance in the mini encoder's features, beside the paper's rFID. LPIPS is n/a without "
               "local LPIPS weights. The MAR-VAE row is a stand-in: the `pixel` variant, a VAE of the same architecture learned from "
-              "pixels alone (no pretrained encoder), beside the numbers of the paper's MAR-VAE.", "", "## Convergence (Fig. 7)", "", f"![curves]({report.get('curves_png', 'curves.png')})", ""]
+              "pixels alone (no pretrained encoder), beside the numbers of the paper's MAR-VAE.", "",
+              *paper_agreement_markdown(report["rows"], bool(report.get("smoke"))), "## Convergence (Fig. 7)", "", f"![curves]({report.get('curves_png', 'curves.png')})", ""]
     return "\n".join(lines)
 
 def plot_table4_curves(curves: dict[str, dict], # variant -> {"geneval": points, "edit": points} (`convergence_curve`)
@@ -515,6 +517,88 @@ def plot_table4_curves(curves: dict[str, dict], # variant -> {"geneval": points,
         plot_curves({TABLE4_NAMES.get(v, v): c[task] for v, c in curves.items()}, "overall", ax=ax, title=title)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/12_evaluate.ipynb #d834747d
+#: The Table 4 columns compared with the paper: (mini key, paper key, higher is better, label, mini scale to the paper's units, format).
+TABLE4_COMPARE: tuple[tuple, ...] = (
+    ("psnr", "psnr", True, "PSNR", 1, ".2f"), ("ssim", "ssim", True, "SSIM", 1, ".3f"),
+    ("lpips", "lpips", False, "LPIPS", 1, ".3f"), ("fd_mini", "rfid", False, "fd_mini (paper: rFID)", 1, ".3f"),
+    ("probe_top1", "probe_top1", True, "probe top-1", 100, ".1f"), ("geneval", "geneval", True, "GenEval", 100, ".1f"),
+    ("dpg", "dpg", True, "DPG", 100, ".1f"), ("edit", "edit_reward", True, "Edit", 1, ".3f"))
+#: The steps of the paper's story that Table 4's rows show: (from, to, what the step changes).
+TABLE4_STEPS: tuple[tuple[str, str, str], ...] = (
+    ("rae", "psvae", "the whole method"),
+    ("rae", "svae", "compress the features into a compact KL latent"),
+    ("svae", "psvae", "add the pixel loss, tune the encoder"),
+    ("pvae", "psvae", "keep the semantic loss while tuning"),
+    ("pixel", "psvae", "pixel-only VAE against PS-VAE"))
+
+def paper_deltas(rows: Sequence[dict], # `table4.json` rows (each with its `paper` row)
+                 a: str = "rae", # the variant the step starts from
+                 b: str = "psvae", # the variant it goes to
+                ) -> dict[str, dict]:
+    "Per compared column (`TABLE4_COMPARE` label): the change from `a` to `b` in the mini world and in the paper, and the verdict."
+    by = {r["variant"]: r for r in rows}
+    for v in (a, b):
+        if v not in by: raise ConfigError(f"no {v!r} row among {list(by)}: run that variant (run_table4(variants=...)) first")
+    out = {}
+    for k, pk, up, label, scale, _ in TABLE4_COMPARE:
+        m0, m1 = by[a].get(k), by[b].get(k)
+        p0, p1 = (by[a].get("paper") or {}).get(pk), (by[b].get("paper") or {}).get(pk)
+        dm = None if None in (m0, m1) else (m1 - m0) * scale
+        dp = None if None in (p0, p1) else p1 - p0
+        if dm is None or dp is None: verdict = "missing"
+        else:
+            sm, sp = (dm > 0) - (dm < 0), (dp > 0) - (dp < 0)
+            if not up: sm, sp = -sm, -sp
+            verdict = "tie" if sm == 0 or sp == 0 else "agree" if sm == sp else "disagree"
+        out[label] = {"mini": dm, "paper": dp, "higher_is_better": up, "verdict": verdict}
+    return out
+
+def compare_with_paper(rows: Sequence[dict], # `table4.json` rows (with `paper`), among them `a` and `b`
+                       a: str = "rae", # the variant the step starts from
+                       b: str = "psvae", # the variant it goes to
+                      ) -> dict[str, list[str]]:
+    "Where the change from `a` to `b` goes the paper's way in the mini world: labels under `agree`, `disagree`, `tie` (paper or mini), `missing`."
+    out = {"agree": [], "disagree": [], "tie": [], "missing": []}
+    for label, d in paper_deltas(rows, a, b).items(): out[d["verdict"]].append(label)
+    return out
+
+_MARK = {"agree": "✓", "disagree": "✗", "tie": "=", "missing": "n/a"}
+
+def _delta_cell(d: dict, spec: str) -> str:
+    if d["verdict"] == "missing": return "n/a"
+    return f"{_MARK[d['verdict']]} {format(d['mini'], '+' + spec)} ({format(d['paper'], '+' + spec)})"
+
+def paper_agreement_markdown(rows: Sequence[dict], # `table4.json` rows
+                             smoke: bool = False, # a smoke run: say that the comparison means nothing
+                            ) -> list[str]:
+    "Markdown lines: each step of `TABLE4_STEPS` whose two rows were run, column by column against the paper (✓ same direction, ✗ opposite)."
+    have = {r["variant"] for r in rows}
+    steps = [s for s in TABLE4_STEPS if s[0] in have and s[1] in have]
+    if not steps: return []
+    name = lambda v: TABLE4_NAMES.get(v, v) + (" stand-in" if v == BASELINE_VARIANT else "")
+    labels = [c[3] for c in TABLE4_COMPARE]
+    lines = ["## Against the paper", "",
+             "Each step of the paper's story that these rows show: the change in each column from the first latent space to the "
+             "second, in the mini world and (in parentheses) in the paper's Table 4; ✓ where the two move the same way, ✗ where "
+             "they move opposite ways (lower is better for LPIPS and fd_mini / rFID), = where one does not move. Probe, "
+             "GenEval and DPG in points; Edit on two different scales (Shapes-Edit, EditReward), so compare its signs only.", "",
+             "| step | " + " | ".join(labels) + " |", "|" + "---|" * (len(labels) + 1)]
+    n_agree = n_all = 0
+    for a, b, what in steps:
+        ds = paper_deltas(rows, a, b)
+        specs = {c[3]: c[5] for c in TABLE4_COMPARE}
+        lines.append(f"| {name(a)} → {name(b)} ({what}) | " + " | ".join(_delta_cell(ds[l], specs[l]) for l in labels) + " |")
+        n_agree += sum(d["verdict"] == "agree" for d in ds.values()); n_all += sum(d["verdict"] != "missing" for d in ds.values())
+    c = compare_with_paper(rows, steps[0][0], steps[0][1])
+    j = lambda xs: ", ".join(xs) if xs else "none"
+    lines += ["", f"The mini world moves the paper's way in {n_agree} of the {n_all} comparisons measured. {name(steps[0][0])} → "
+              f"{name(steps[0][1])}: the paper's way on {j(c['agree'])}; the other way on {j(c['disagree'])}"
+              + (f"; no change on {j(c['tie'])}" if c["tie"] else "") + ". Differences of a few images (GenEval, DPG) or "
+              "a few edit cases are within the sampling noise of one seed at this budget."]
+    if smoke: lines += ["", "(Smoke run: this comparison means nothing.)"]
+    return lines + [""]
 
 # %% ../nbs/12_evaluate.ipynb #19a75427
 def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool, encoder, shared, res: dict) -> dict:
