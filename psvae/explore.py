@@ -526,7 +526,7 @@ def exact_knn(x: torch.Tensor, # vectors `[n, D]`
     return torch.cat(idx).numpy().astype(np.int64), torch.cat(dist).float().numpy()
 
 def umap_embed(x: torch.Tensor | np.ndarray, # vectors `[n, D]`, n >= 4
-               seed: int = 0, # UMAP's random_state (deterministic, single-threaded)
+               seed: int = 0, # UMAP's random_state (deterministic for a seed: numba runs on one thread)
                n_neighbors: int = 15, # UMAP's neighbourhood size (clipped to n-1)
                min_dist: float = 0.1, # UMAP's min_dist
                metric: str = "euclidean", # 'euclidean' or 'cosine' (rows are L2-normalised first)
@@ -540,9 +540,19 @@ def umap_embed(x: torch.Tensor | np.ndarray, # vectors `[n, D]`, n >= 4
     if metric == "cosine": x = F.normalize(x, dim=1)
     k = max(2, min(int(n_neighbors), len(x) - 1))
     knn = exact_knn(x, k)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        emb = umap.UMAP(n_neighbors=k, min_dist=min_dist, random_state=seed, precomputed_knn=(*knn, None)).fit_transform(x.numpy())
+    import os, numba
+    # umap builds its graph in numba-parallel code (float32 reductions) before its `random_state` pins the threads. On
+    # the OpenMP layer, which it shares with torch, the first call of a process then differed from the next ones
+    # (under OMP_NUM_THREADS=1). Numba's own pool (chosen before its first parallel launch, unless the user set
+    # NUMBA_THREADING_LAYER) and one thread make every call agree.
+    if "NUMBA_THREADING_LAYER" not in os.environ: numba.config.THREADING_LAYER = "workqueue"
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            emb = umap.UMAP(n_neighbors=k, min_dist=min_dist, random_state=seed, precomputed_knn=(*knn, None)).fit_transform(x.numpy())
+    finally: numba.set_num_threads(threads)
     return np.asarray(emb, dtype=np.float32)
 
 # %% ../nbs/13_explore.ipynb #93bac764
