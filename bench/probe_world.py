@@ -1,6 +1,6 @@
 """Would a Shapes world whose largest object is clearly largest let the mini encoder's probe pass 0.8? Pretrain and probe in it.
 
-    OMP_NUM_THREADS=2 python bench/probe_world.py [--ratio 1.5 2] [--out bench/results/probe_world.json]
+    OMP_NUM_THREADS=2 python bench/probe_world.py [--ratio 1.5 2] [--premise] [--out bench/results/probe_world.json]
 
 Not a speed benchmark; the sequel to `probe_margin.py`, which probed today's encoder on the scenes of today's world
 that happen to have a clear largest object. Here the world itself changes, for this process only: every scene with
@@ -10,7 +10,9 @@ own. In that world the script pretrains the mini encoder with the default recipe
 configs, into a temporary folder) and runs `probe_encoder`'s protocol (mean-pooled tokens, logistic regression at C = 1,
 2000 scenes of seed 1, 500 held-out scenes of seed 2, each world's scenes rendered once) on it, on the cached default
 encoder (pretrained in today's world) and on the architecture at random initialisation; the world-pretrained encoder
-is also probed in today's world. Nothing in psvae changes: the rule lives in this script. Redrawing is slow at 2x (about
+is also probed in today's world. `--premise` also re-measures 04's premise in that world: `reconstruction_probe` (800
+steps) on the world-pretrained encoder's frozen features and end to end at the encoder lr of PS-VAE's stage 2 (0.1x),
+PSNR on held-out scenes of the same world. Nothing in psvae changes: the rule lives in this script. Redrawing is slow at 2x (about
 19 draws per multi-object scene), so most of a 2x run is sampling scenes.
 """
 import argparse, json, tempfile, time
@@ -19,7 +21,7 @@ from pathlib import Path
 import torch
 
 import psvae.data
-from psvae.encoders import MiniEncoder, RenderedShapes, linear_probe, load_encoder, mini_encoder, pooled_features, pretrain_mini_encoder
+from psvae.encoders import MiniEncoder, RenderedShapes, linear_probe, reconstruction_probe, load_encoder, mini_encoder, pooled_features, pretrain_mini_encoder
 from psvae.shapes import MINI_SIZE, object_area, subseed
 
 TODAY = psvae.data.sample_scene
@@ -55,6 +57,7 @@ def probe(enc, sets) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ratio", type=float, nargs="+", default=[1.5, 2.0])
+    ap.add_argument("--premise", action="store_true", help="also frozen vs end-to-end reconstruction in each world (04's premise)")
     ap.add_argument("--out", default="bench/results/probe_world.json")
     args = ap.parse_args()
     out = Path(args.out)
@@ -73,6 +76,11 @@ def main():
                 enc = load_encoder("mini", pretrain_mini_encoder(d / "pre", progress=False))
                 pre_s = time.time() - t1
                 sets = probe_sets()
+                premise = {}
+                if args.premise:
+                    torch.manual_seed(0)  # as 04's premise cell
+                    for name, e2e in (("frozen", False), ("end_to_end_lr_x0.1", True)):
+                        premise[name] = round(reconstruction_probe(enc, d / name, end_to_end=e2e, progress=False)["psnr"], 2)
             finally:
                 psvae.data.sample_scene = TODAY
             torch.manual_seed(0)
@@ -80,6 +88,7 @@ def main():
                    "pretrained_in_this_world": probe(enc, sets), "cached_default_encoder": probe(cached, sets),
                    "random_init": probe(MiniEncoder(cached.cfg), sets),
                    "pretrained_in_this_world_probed_in_today_world": probe(enc, today)}
+            if premise: row["premise_psnr_db"] = premise
         row["seconds"] = round(time.time() - t0, 1)
         row["torch_threads"] = torch.get_num_threads()
         print(json.dumps(row), flush=True)
