@@ -141,8 +141,8 @@ def _latents_stage(out: Path, smoke: bool = False) -> dict:
     return {"table4": rep, "files": ["table4.json", "table4.md", "curves.png"]}
 
 def _comparison_text(rows: Sequence[dict], smoke: bool) -> str:
-    from psvae.evaluate import compare_with_paper
     "The demo's caveat under its against-the-paper table (which already marks every column): where RAE -> PS-VAE goes against the paper, the budget is small."
+    from psvae.evaluate import compare_with_paper
     bad = compare_with_paper(rows)["disagree"]
     s = "The demo's budget is small (a few hundred generator steps, a few prompts per kind), so these numbers are noisy"
     s += (f": where RAE → PS-VAE goes against the paper here ({', '.join(bad)}), the demo does not settle the question; "
