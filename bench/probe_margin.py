@@ -24,25 +24,27 @@ import numpy as np
 import torch
 
 from psvae.data import item_seed
-from psvae.encoders import RenderedShapes, linear_probe, mini_encoder
+from psvae.encoders import RenderedShapes, linear_probe, mini_encoder, pooled_features
 from psvae.shapes import MINI_SIZE, object_area, sample_scene
 
 RATIOS = (1.0, 1.25, 1.5, 2.0)
 N_TRAIN, N_TEST, SINGLE_SHARE = 2000, 500, 0.25
 
 
+def largest_ratio(scene) -> float:
+    "The scene's largest object's exact area over the second largest's (inf for one object)."
+    a = sorted((object_area(o) for o in scene.objects), reverse=True)
+    return a[0] / a[1] if len(a) > 1 else float("inf")
+
+
 def margins(seed: int, n: int) -> np.ndarray:
-    "Largest object's area over the second largest's, per scene (inf for one object)."
-    out = np.empty(n)
-    for i in range(n):
-        a = sorted((object_area(o) for o in sample_scene(item_seed(seed, i)).objects), reverse=True)
-        out[i] = a[0] / a[1] if len(a) > 1 else np.inf
-    return out
+    "`largest_ratio` of the first `n` scenes of a Shapes dataset seeded `seed`."
+    return np.array([largest_ratio(sample_scene(item_seed(seed, i))) for i in range(n)])
 
 
-@torch.no_grad()
 def pooled(enc, images_u8: torch.Tensor, batch: int = 250) -> torch.Tensor:
-    return torch.cat([enc(images_u8[i:i + batch].float() / 255).float().mean(1) for i in range(0, len(images_u8), batch)])
+    "`pooled_features` (mean-pooled tokens) of uint8 images, `batch` at a time."
+    return pooled_features(enc, (images_u8[i:i + batch].float() / 255 for i in range(0, len(images_u8), batch)))
 
 
 def main():

@@ -21,21 +21,21 @@ from pathlib import Path
 import torch
 
 import psvae.data
-from psvae.encoders import MiniEncoder, RenderedShapes, linear_probe, reconstruction_probe, load_encoder, mini_encoder, pooled_features, pretrain_mini_encoder
-from psvae.shapes import MINI_SIZE, object_area, subseed
+from psvae.encoders import (MiniEncoder, RenderedShapes, linear_probe, load_encoder, mini_encoder, pooled_features,
+                            pretrain_mini_encoder, reconstruction_probe)
+from psvae.shapes import MINI_SIZE, subseed
+
+from probe_margin import largest_ratio  # bench/ is on the path when this script runs
 
 TODAY = psvae.data.sample_scene
 
 
 def margin_world(ratio: float):
     "A `sample_scene` whose multi-object scenes have their largest object at least `ratio` times the next (count kept)."
-    def clear(scene) -> bool:
-        a = sorted((object_area(o) for o in scene.objects), reverse=True)
-        return len(a) < 2 or a[0] >= ratio * a[1]
     def sample(seed: int, n_objects: int | None = None):
         scene = TODAY(seed, n_objects)
         for k in range(1, 100_000):
-            if clear(scene): return scene
+            if largest_ratio(scene) >= ratio: return scene
             scene = TODAY(subseed(seed, "margin", k), len(scene.objects))
         raise RuntimeError(f"no scene with a {ratio}x largest object from seed {seed}")
     return sample
