@@ -14,6 +14,11 @@ is also probed in today's world. `--premise` also re-measures 04's premise in th
 steps) on the world-pretrained encoder's frozen features and end to end at the encoder lr of PS-VAE's stage 2 (0.1x),
 PSNR on held-out scenes of the same world. Nothing in psvae changes: the rule lives in this script. Redrawing is slow at 2x (about
 19 draws per multi-object scene), so most of a 2x run is sampling scenes.
+
+Its stored results were measured in the first Shapes world (`shapes-1`), with the encoder cached there; they led to
+the size rule that `psvae.shapes` now has (`MIN_LARGEST_RATIO = 1.5`, world `shapes-2`). Run today, the script works
+in the current world with the current cached encoder, so its numbers will differ from the record; to reproduce the
+record, run it at commit 04596dc.
 """
 import argparse, json, tempfile, time
 from pathlib import Path
@@ -23,9 +28,7 @@ import torch
 import psvae.data
 from psvae.encoders import (MiniEncoder, RenderedShapes, linear_probe, load_encoder, mini_encoder, pooled_features,
                             pretrain_mini_encoder, reconstruction_probe)
-from psvae.shapes import MINI_SIZE, subseed
-
-from probe_margin import largest_ratio  # bench/ is on the path when this script runs
+from psvae.shapes import MINI_SIZE, largest_ratio, subseed
 
 TODAY = psvae.data.sample_scene
 

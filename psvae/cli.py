@@ -28,21 +28,22 @@ def run_stage(name: str, # stage name, also its folder under `root`
               force: bool = False, # redo the stage even if it finished before
               smoke: bool = False, # passed on to `fn`: a seconds-long run that checks the plumbing only
              ) -> dict:
-    "Run a demo stage into `root/name` unless it finished before; returns its summary (saved as `summary.json`)."
+    "Run a demo stage into `root/name` unless it finished before (same kind of run, same Shapes `WORLD`); returns its summary (saved as `summary.json`)."
     out = Path(root) / name
     prev = _read_json(out / "summary.json") if _stage_done(out) else None
-    if prev is not None and not force and prev.get("smoke") == smoke:
+    from psvae.shapes import WORLD
+    if prev is not None and not force and prev.get("smoke") == smoke and prev.get("world") == WORLD:
         print(f"[psvae] {name}: reusing finished results in {out} (use --force to redo)")
         return prev
     started = _read_json(out / "started.json")
-    if out.exists() and (prev is not None or force or started is None or started.get("smoke") != smoke):
+    if out.exists() and (prev is not None or force or started is None or started.get("smoke") != smoke or started.get("world") != WORLD):
         shutil.rmtree(out)  # redo from scratch; only an interrupted run of the same kind keeps its files and resumes
     out.mkdir(parents=True, exist_ok=True)
     (out / "DONE").unlink(missing_ok=True)
-    atomic_write_text(out / "started.json", json.dumps({"smoke": smoke}) + "\n")
+    atomic_write_text(out / "started.json", json.dumps({"smoke": smoke, "world": WORLD}) + "\n")
     t0 = time.time()
     print(f"[psvae] {name}: running into {out}")
-    summary = {**fn(out, smoke=smoke), "smoke": smoke}
+    summary = {**fn(out, smoke=smoke), "smoke": smoke, "world": WORLD}
     summary = {**summary, "stage_seconds": round(time.time() - t0, 2)}
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     atomic_write_text(out / "DONE", "")

@@ -840,10 +840,11 @@ def reconstruction_probe(encoder: RepresentationEncoder, # the encoder to probe 
 # %% ../nbs/04_encoders.ipynb #7f2eb81e
 def mini_encoder_dir(cache_dir: str | Path | None = None, # default `$PSVAE_CACHE` or ~/.cache/psvae
                     ) -> Path:
-    "The cache folder of the default mini encoder, named by a hash of the default configs: new defaults, new folder."
+    "The cache folder of the default mini encoder, named by a hash of the default configs and the Shapes `WORLD`: new defaults or a new world, new folder."
     import hashlib
+    from psvae.shapes import WORLD
     base = Path(cache_dir or os.environ.get("PSVAE_CACHE") or Path.home() / ".cache" / "psvae")
-    key = json.dumps([MiniPretrainConfig().to_dict(), MiniEncoderConfig().to_dict()], sort_keys=True)
+    key = json.dumps([MiniPretrainConfig().to_dict(), MiniEncoderConfig().to_dict(), WORLD], sort_keys=True)
     return base / f"mini_encoder-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 def mini_encoder(cache_dir: str | Path | None = None, # default `$PSVAE_CACHE` or ~/.cache/psvae

@@ -423,7 +423,8 @@ def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
     d, keys, todo = cfg.to_dict(), set(), [stage]
     while todo:
         s = todo.pop(); keys.update(_STAGE_FIELDS[s]); todo += list(_STAGE_NEEDS[s])
-    key = {"smoke": smoke, "encoder": encoder_id, **{k: d[k] for k in sorted(keys)}}
+    from psvae.shapes import WORLD
+    key = {"smoke": smoke, "encoder": encoder_id, "world": WORLD, **{k: d[k] for k in sorted(keys)}}
     if stage in ("eval", "curves"): key["judge"] = ShapesJudge().config()  # scores rerun when the judge changes
     return key
 

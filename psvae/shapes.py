@@ -18,14 +18,15 @@ from .core import ConfigError, ImageError, check_images, atomic_write_json
 
 # %% auto #0
 __all__ = ['SHAPES', 'COLOURS', 'PATTERNS', 'PATTERN_WORDS', 'BACKGROUNDS', 'BACKGROUND_COLOURS', 'FILTERS', 'TONES',
-           'GENEVAL_KINDS', 'EDIT_KINDS', 'MINI_SIZE', 'LABEL_NAMES', 'NUMBER_WORDS', 'POSITION_MARGIN', 'REL_WORDS',
-           'BAR', 'BENCHMARK_SIZES', 'BENCHMARK_FILES', 'ShapeObject', 'Background', 'Scene', 'subseed', 'sample_scene',
-           'shade_of', 'object_sd', 'apply_filter', 'apply_tone', 'render_array', 'render', 'plural', 'where',
-           'background_phrase', 'caption', 'relations', 'object_box', 'object_area', 'largest_object_label', 'Edit',
-           'sample_edit', 'edit_mask', 'geneval_prompt', 'scene_for_prompt', 'negative_scene', 'dense_prompt',
-           'ObjectReading', 'Reading', 'detect_filter', 'shape_fit', 'ShapesJudge', 'draw_reading',
-           'consistency_scores', 'judge_selftest', 'selftest_frame', 'make_geneval_prompts', 'make_dense_prompts',
-           'make_edit_cases', 'to_jsonl', 'data_dir', 'load_geneval_prompts', 'load_dense_prompts', 'load_edit_cases']
+           'GENEVAL_KINDS', 'EDIT_KINDS', 'MINI_SIZE', 'LABEL_NAMES', 'WORLD', 'MIN_LARGEST_RATIO', 'NUMBER_WORDS',
+           'POSITION_MARGIN', 'REL_WORDS', 'BAR', 'BENCHMARK_SIZES', 'BENCHMARK_FILES', 'ShapeObject', 'Background',
+           'Scene', 'subseed', 'sample_scene', 'shade_of', 'object_sd', 'apply_filter', 'apply_tone', 'render_array',
+           'render', 'plural', 'where', 'background_phrase', 'caption', 'relations', 'object_box', 'object_area',
+           'largest_ratio', 'largest_object_label', 'Edit', 'sample_edit', 'edit_mask', 'geneval_prompt',
+           'scene_for_prompt', 'negative_scene', 'dense_prompt', 'ObjectReading', 'Reading', 'detect_filter',
+           'shape_fit', 'ShapesJudge', 'draw_reading', 'consistency_scores', 'judge_selftest', 'selftest_frame',
+           'make_geneval_prompts', 'make_dense_prompts', 'make_edit_cases', 'to_jsonl', 'data_dir',
+           'load_geneval_prompts', 'load_dense_prompts', 'load_edit_cases']
 
 # %% ../nbs/02_shapes.ipynb #6442cdab
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "star", "cross")
@@ -103,10 +104,18 @@ def subseed(*keys: int | str) -> int:
 def _r4(x) -> float: return round(float(x), 4)
 
 # %% ../nbs/02_shapes.ipynb #a2757d0b
+WORLD: str = "shapes-2"  # the version of `sample_scene`'s distribution; recorded wherever a trained artefact is reused
+MIN_LARGEST_RATIO: float = 1.5  # random multi-object scenes: largest object's area at least this times the next one's
 _SHAPE_SCALE = {"circle": 1.0, "square": 0.85, "triangle": 1.2, "star": 1.25, "cross": 1.0}
 _REACH = {"circle": 1.0, "square": 0.85 * math.sqrt(2), "triangle": 1.2, "star": 1.25, "cross": math.hypot(1.0, 0.36)}
 _SIZE_RANGE = {1: (0.16, 0.26), 2: (0.14, 0.22), 3: (0.125, 0.19), 4: (0.12, 0.165)}
 _MARGIN = 0.05
+_UNIT_AREA = {"circle": math.pi, "square": 4 * 0.85 ** 2, "triangle": 3 * math.sqrt(3) / 4 * 1.2 ** 2,  # area at size 1
+              "star": 2.5 * math.sin(math.radians(36)) * 1.25 ** 2, "cross": 8 * 0.36 - 4 * 0.36 ** 2}
+
+def _area_ratio(objs: Sequence[ShapeObject]) -> float:
+    a = sorted((_UNIT_AREA[o.shape] * o.size ** 2 for o in objs), reverse=True)
+    return a[0] / a[1] if len(a) > 1 else math.inf
 
 def _sample_background(rng: np.random.Generator, kind: str | None = None, colour: str | None = None) -> Background:
     return Background(kind=kind or str(rng.choice(BACKGROUNDS)), colour=colour or str(rng.choice(list(BACKGROUND_COLOURS))),
@@ -122,13 +131,17 @@ def _fits(pos, reach, others) -> bool:
     if min(x, y) < reach + 0.025 or max(x, y) > 1 - reach - 0.025: return False
     return all(math.hypot(x - p[0], y - p[1]) >= reach + r + _MARGIN for p, r in others)
 
-def _make_objects(rng: np.random.Generator, specs: Sequence[dict], accept=None, propose=None, crowd: int = 0) -> list[ShapeObject] | None:
+def _make_objects(rng: np.random.Generator, specs: Sequence[dict], accept=None, propose=None, crowd: int = 0,
+                  min_ratio: float = 1.0) -> list[ShapeObject] | None:
     "Fill unspecified attributes, then place objects without overlap; `accept(objs)` can veto a layout."
     n = len(specs)
     lo, hi = _SIZE_RANGE[max(1, min(max(n, crowd), 4))]
     filled = [dict(shape=s.get("shape") or str(rng.choice(SHAPES)), colour=s.get("colour") or str(rng.choice(list(COLOURS))),
                    pattern=s.get("pattern") or str(rng.choice(PATTERNS))) for s in specs]
     sizes = rng.uniform(lo, hi, n)
+    if min_ratio > 1 and n > 1:  # size rule, checked before placing: shrinking only lowers the ratio (2% slack for rounding)
+        a = sorted((_UNIT_AREA[f["shape"]] * r * r for f, r in zip(filled, sizes)), reverse=True)
+        if a[0] < 0.98 * min_ratio * a[1]: return None
     for shrink in range(12):
         for _ in range(40):
             placed = []
@@ -145,15 +158,27 @@ def _make_objects(rng: np.random.Generator, specs: Sequence[dict], accept=None, 
         sizes = np.maximum(sizes * 0.93, 0.11)
     return None
 
-def sample_scene(seed: int, # any integer; the scene is a pure function of it
-                 n_objects: int | None = None, # 1-4 objects; random when None
-                ) -> Scene:
-    "A random scene: background and `n_objects` non-overlapping objects, all drawn from `seed`."
-    if n_objects is not None and not 0 <= n_objects <= 4: raise ConfigError(f"n_objects must be 0-4, got {n_objects}")
+def _draw_scene(seed: int, n_objects: int | None, min_ratio: float) -> tuple[Scene | None, int]:
+    "One draw of `sample_scene`: the scene, or None where it breaks the size rule, and its object count."
     rng = np.random.default_rng(subseed(seed, "scene"))
     n = int(rng.integers(1, 5)) if n_objects is None else n_objects
-    objs = _make_objects(rng, [{}] * n)
-    return Scene(background=_sample_background(rng), objects=objs, grain_seed=int(rng.integers(2**31)))
+    objs = _make_objects(rng, [{}] * n, min_ratio=min_ratio)
+    if objs is None or _area_ratio(objs) < min_ratio: return None, n
+    return Scene(background=_sample_background(rng), objects=objs, grain_seed=int(rng.integers(2**31))), n
+
+def sample_scene(seed: int, # any integer; the scene is a pure function of it
+                 n_objects: int | None = None, # 0-4 objects; 1-4 at random when None
+                 min_ratio: float = MIN_LARGEST_RATIO, # largest object's area over the next one's, at least; 1.0 is `shapes-1`
+                ) -> Scene:
+    "A random scene: background and `n_objects` non-overlapping objects, the largest clearly largest, all drawn from `seed`."
+    if n_objects is not None and not 0 <= n_objects <= 4: raise ConfigError(f"n_objects must be 0-4, got {n_objects}")
+    if not 1.0 <= min_ratio <= 3.0: raise ConfigError(f"min_ratio must be in [1, 3] (1.0 is no rule), got {min_ratio}")
+    scene, n = _draw_scene(seed, n_objects, min_ratio)
+    for k in range(1, 100_000):
+        if scene is not None: return scene
+        scene, _ = _draw_scene(subseed(seed, "margin", k), n, min_ratio)  # same object count, fresh draw
+    raise RuntimeError(f"no {n}-object scene with a {min_ratio}x largest object from seed {seed}: lower min_ratio")
+
 
 # %% ../nbs/02_shapes.ipynb #e3244b64
 _RGB = {k: np.array(v, np.float32) / 255 for k, v in COLOURS.items()}
@@ -387,10 +412,13 @@ def _relation_sentences(scene: Scene) -> list[str]:
 
 # %% ../nbs/02_shapes.ipynb #6a943500
 def object_area(o: ShapeObject) -> float:
-    "Exact area of the object in image units."
-    if o.shape == "circle": return math.pi * o.size ** 2
-    v = _vertices(o); x, y = v[:, 0], v[:, 1]
-    return float(0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    "Exact area of the object in image units (closed form: rotation does not change it)."
+    if o.shape not in _UNIT_AREA: raise ConfigError(f"unknown shape {o.shape!r}: choose one of {SHAPES}")
+    return _UNIT_AREA[o.shape] * o.size ** 2
+
+def largest_ratio(scene: Scene) -> float:
+    "The area of the scene's largest object over the second largest's (`inf` with fewer than two objects)."
+    return _area_ratio(scene.objects)
 
 def largest_object_label(scene: Scene) -> int:
     "Class index in `LABEL_NAMES` of the (shape, colour) of the scene's largest object."

@@ -136,7 +136,8 @@ class ShortcutConfig(Config):
         "The fields that change how a decoder is trained (what a finished decoder must match to be reused)."
         skip = {"n_test", "test_seed", "test_dir", "deviation_images", "random_control", "control_seed", "log_every",
                 "ckpt_every", "num_workers", "cache_features"}
-        return {k: v for k, v in self.to_dict().items() if k not in skip}
+        from psvae.shapes import WORLD
+        return {**{k: v for k, v in self.to_dict().items() if k not in skip}, **({"world": WORLD} if self.data_dir is None else {})}
 
 # %% ../nbs/14_shortcut.ipynb #6a862c7c
 _ARCH_FIELDS = ("ch", "ch_mult", "layers_per_block", "attn_lowest", "norm_groups")

@@ -125,7 +125,8 @@ def cache_latents(vae, # the VAE whose latents the generator learns (`PSVAE` or 
     from tqdm import tqdm
     from psvae.generator import encode_latents
     out = Path(out_dir)
-    fp = {"vae": vae_fingerprint(vae), **key, "n": n}
+    from psvae.shapes import WORLD
+    fp = {"vae": vae_fingerprint(vae), "world": WORLD, **key, "n": n}
     if (out / "index.json").is_file() and json.loads((out / "index.json").read_text()).get("fingerprint") == fp: return out
     was = vae.training; vae.eval()
     dev = next(vae.parameters()).device
@@ -246,7 +247,9 @@ def train_gen(out_dir: str | Path, # run folder: latents/, checkpoints/, snapsho
     vae = PSVAE.from_pretrained(vae_dir).eval()
     if int(vae.latent_stats_count) == 0:
         raise ConfigError(f"{vae_dir} has no latent statistics: finish its train_vae run (it computes them at the end)")
-    rec = {"train": cfg.to_dict(), "gen": gen_cfg.to_dict(), "vae": str(vae_dir), "init": None if init is None else str(Path(init).resolve())}
+    from psvae.shapes import WORLD
+    rec = {"train": cfg.to_dict(), "gen": gen_cfg.to_dict(), "vae": str(vae_dir), "init": None if init is None else str(Path(init).resolve()),
+           "world": WORLD}
     saved = out / "train_config.json"
     if resume and saved.is_file():
         old = json.loads(saved.read_text())

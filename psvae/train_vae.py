@@ -167,6 +167,11 @@ def _image_batches(data, n: int, batch_size: int):
     for i in range(0, min(n, len(data)), batch_size):
         yield torch.stack([data[j]["image"] for j in range(i, min(i + batch_size, n, len(data)))])
 
+def _run_record(cfg: TrainVAEConfig, vae_cfg: VAEConfig) -> dict:
+    "What a run folder records of its settings (and of the Shapes world it trains on): a resume must match it."
+    from psvae.shapes import WORLD
+    return {"train": cfg.to_dict(), "vae": vae_cfg.to_dict(), "data": {"world": WORLD if cfg.data_dir is None else None}}
+
 def train_vae(out_dir: str | Path, # run folder: stage1/, stage2/, vae/ (the result), train_config.json, result.json
               cfg: TrainVAEConfig | None = None, # data, weights, optimisation; default `TrainVAEConfig()` (mini)
               vae_cfg: VAEConfig | None = None, # architecture and variant; default `VAEConfig()` (mini PS-VAE)
@@ -185,14 +190,14 @@ def train_vae(out_dir: str | Path, # run folder: stage1/, stage2/, vae/ (the res
     saved = out / "train_config.json"
     if resume and saved.is_file():
         old = json.loads(saved.read_text())
-        now = {"train": cfg.to_dict(), "vae": vae_cfg.to_dict()}
+        now = _run_record(cfg, vae_cfg)
         if old != json.loads(json.dumps(now)):
             diff = sorted(f"{s}.{k}" for s in now for k in now[s] if old.get(s, {}).get(k) != json.loads(json.dumps(now[s]))[k])
             raise ConfigError(f"{out} holds a run with a different config (differs in {diff}): pass the same config, "
                               "another out_dir, or resume=False to start over")
         if (out / "result.json").is_file() and (out / "vae" / "config.json").is_file(): return out / "vae"
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(saved, {"train": cfg.to_dict(), "vae": vae_cfg.to_dict()})
+    atomic_write_json(saved, _run_record(cfg, vae_cfg))
     t0 = time.time()
     seed_everything(cfg.seed)
     vae = build_vae(vae_cfg, encoder=None if encoder is None else copy.deepcopy(encoder))  # the caller's encoder is not changed
