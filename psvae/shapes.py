@@ -113,8 +113,9 @@ _MARGIN = 0.05
 _UNIT_AREA = {"circle": math.pi, "square": 4 * 0.85 ** 2, "triangle": 3 * math.sqrt(3) / 4 * 1.2 ** 2,  # area at size 1
               "star": 2.5 * math.sin(math.radians(36)) * 1.25 ** 2, "cross": 8 * 0.36 - 4 * 0.36 ** 2}
 
-def _area_ratio(objs: Sequence[ShapeObject]) -> float:
-    a = sorted((_UNIT_AREA[o.shape] * o.size ** 2 for o in objs), reverse=True)
+def _area_ratio(shapes_sizes) -> float:
+    "Largest area over the second largest, from (shape, size) pairs; `inf` with fewer than two."
+    a = sorted((_UNIT_AREA[s] * r * r for s, r in shapes_sizes), reverse=True)
     return a[0] / a[1] if len(a) > 1 else math.inf
 
 def _sample_background(rng: np.random.Generator, kind: str | None = None, colour: str | None = None) -> Background:
@@ -140,8 +141,7 @@ def _make_objects(rng: np.random.Generator, specs: Sequence[dict], accept=None, 
                    pattern=s.get("pattern") or str(rng.choice(PATTERNS))) for s in specs]
     sizes = rng.uniform(lo, hi, n)
     if min_ratio > 1 and n > 1:  # size rule, checked before placing: shrinking only lowers the ratio (2% slack for rounding)
-        a = sorted((_UNIT_AREA[f["shape"]] * r * r for f, r in zip(filled, sizes)), reverse=True)
-        if a[0] < 0.98 * min_ratio * a[1]: return None
+        if _area_ratio((f["shape"], r) for f, r in zip(filled, sizes)) < 0.98 * min_ratio: return None
     for shrink in range(12):
         for _ in range(40):
             placed = []
@@ -163,7 +163,7 @@ def _draw_scene(seed: int, n_objects: int | None, min_ratio: float) -> tuple[Sce
     rng = np.random.default_rng(subseed(seed, "scene"))
     n = int(rng.integers(1, 5)) if n_objects is None else n_objects
     objs = _make_objects(rng, [{}] * n, min_ratio=min_ratio)
-    if objs is None or _area_ratio(objs) < min_ratio: return None, n
+    if objs is None or largest_ratio(objs) < min_ratio: return None, n
     return Scene(background=_sample_background(rng), objects=objs, grain_seed=int(rng.integers(2**31))), n
 
 def sample_scene(seed: int, # any integer; the scene is a pure function of it
@@ -416,9 +416,9 @@ def object_area(o: ShapeObject) -> float:
     if o.shape not in _UNIT_AREA: raise ConfigError(f"unknown shape {o.shape!r}: choose one of {SHAPES}")
     return _UNIT_AREA[o.shape] * o.size ** 2
 
-def largest_ratio(scene: Scene) -> float:
-    "The area of the scene's largest object over the second largest's (`inf` with fewer than two objects)."
-    return _area_ratio(scene.objects)
+def largest_ratio(scene: Scene | Sequence[ShapeObject]) -> float:
+    "The area of the largest object of a scene (or list of objects) over the second largest's (`inf` with fewer than two)."
+    return _area_ratio((o.shape, o.size) for o in getattr(scene, "objects", scene))
 
 def largest_object_label(scene: Scene) -> int:
     "Class index in `LABEL_NAMES` of the (shape, colour) of the scene's largest object."
