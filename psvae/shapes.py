@@ -163,7 +163,7 @@ def _draw_scene(seed: int, n_objects: int | None, min_ratio: float) -> tuple[Sce
     rng = np.random.default_rng(subseed(seed, "scene"))
     n = int(rng.integers(1, 5)) if n_objects is None else n_objects
     objs = _make_objects(rng, [{}] * n, min_ratio=min_ratio)
-    if objs is None or largest_ratio(objs) < min_ratio: return None, n
+    if objs is None or _area_ratio((o.shape, o.size) for o in objs) < min_ratio: return None, n
     return Scene(background=_sample_background(rng), objects=objs, grain_seed=int(rng.integers(2**31))), n
 
 def sample_scene(seed: int, # any integer; the scene is a pure function of it
