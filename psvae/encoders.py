@@ -851,7 +851,12 @@ def mini_encoder(cache_dir: str | Path | None = None, # default `$PSVAE_CACHE` o
                  feature_norm: bool = False, # RAE LayerNorm without affine on the output
                  progress: bool = True, # tqdm bars when it has to pretrain
                 ) -> RepresentationEncoder:
-    "The pretrained mini encoder (default config), pretrained into the cache folder on first use."
+    "The pretrained mini encoder (default config), pretrained into the cache folder on first use (one process at a time)."
+    from filelock import FileLock
     root = mini_encoder_dir(cache_dir)
-    if not (root / "encoder" / "encoder.json").is_file(): pretrain_mini_encoder(root, progress=progress)
+    done = lambda: (root / "encoder" / "encoder.json").is_file()
+    if not done():
+        root.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(root.parent / f"{root.name}.lock")):  # a second process waits here, then loads the first one's
+            if not done(): pretrain_mini_encoder(root, progress=progress)
     return load_encoder("mini", root / "encoder", feature_norm=feature_norm)
