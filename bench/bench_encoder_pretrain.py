@@ -28,7 +28,9 @@ def main():
     enc_dir = pretrain_mini_encoder(out, cfg, resume=False, progress=False)
     total = time.time() - t0
     train_s = read_log(out / "train")[-1]["time"]
-    res = {"bench": "encoder_pretrain", "threads": torch.get_num_threads(), "steps": cfg.steps, "batch_size": cfg.batch_size,
+    res = {"bench": "encoder_pretrain", "threads": torch.get_num_threads(),
+           "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the kernels' instruction set: AVX2 and AVX512 train different encoders
+           "steps": cfg.steps, "batch_size": cfg.batch_size,
            "n_train": cfg.n_train, "total_s": round(total, 1), "train_loop_s": round(train_s, 1),
            "other_s (render, build, save)": round(total - train_s, 1), "ratio_to_300s_budget": round(total / 300, 3),
            "final_log": read_log(out / "train")[-1]}
