@@ -8,7 +8,7 @@ from __future__ import annotations
 import json, math, zlib, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -113,7 +113,7 @@ _MARGIN = 0.05
 _UNIT_AREA = {"circle": math.pi, "square": 4 * 0.85 ** 2, "triangle": 3 * math.sqrt(3) / 4 * 1.2 ** 2,  # area at size 1
               "star": 2.5 * math.sin(math.radians(36)) * 1.25 ** 2, "cross": 8 * 0.36 - 4 * 0.36 ** 2}
 
-def _area_ratio(shapes_sizes) -> float:
+def _area_ratio(shapes_sizes: Iterable[tuple[str, float]]) -> float:
     "Largest area over the second largest, from (shape, size) pairs; `inf` with fewer than two."
     a = sorted((_UNIT_AREA[s] * r * r for s, r in shapes_sizes), reverse=True)
     return a[0] / a[1] if len(a) > 1 else math.inf
