@@ -81,7 +81,8 @@ DEMO_VARIANTS: tuple[str, ...] = ("rae", "psvae")
 
 #: The demo's budget for RAE against PS-VAE (`psvae.evaluate.Table4Config` fields; the rest as the `mini` preset):
 #: 80+80 VAE steps (mini: 150+150), 200 text-to-image and 150 editing generator steps (generator defaults: 3500 and 3000),
-#: snapshots every 50 steps, 2 prompts / edit cases per kind and 1 image per prompt at 20 Euler steps.
+#: snapshots every 50 steps, 2 prompts / edit cases per kind and 1 image per prompt at 20 Euler steps; the latents'
+#: linear probe on 1000 / 250 scenes (the default protocol, `PROBE_SIZES`, is 10,000 / 500: the encoder stage uses it).
 DEMO_TABLE4: dict = dict(vae_train_overrides=dict(stage1_steps=80, stage2_steps=80), recon_n_test=256, probe_sizes=(1000, 250),
                          t2i_steps=200, edit_steps=150, snapshot_every=50, eval_limit_per_kind=2, eval_n_samples=1,
                          sample_steps=20, curve_limit_per_kind=1, curve_n_samples=1,
@@ -94,16 +95,17 @@ def demo_table4_config(smoke: bool = False) -> "psvae.evaluate.Table4Config":
 
 def _encoder_stage(out: Path, smoke: bool = False) -> dict:
     import torch
-    from psvae.encoders import (MiniEncoder, MiniEncoderConfig, RenderedShapes, load_encoder, pretrain_mini_encoder,
+    from psvae.encoders import (MiniEncoder, MiniEncoderConfig, PROBE_SIZES, RenderedShapes, load_encoder, pretrain_mini_encoder,
                                 probe_ceiling, probe_encoder, show_token_pca)
     ecfg = MiniEncoderConfig(depth=3) if smoke else MiniEncoderConfig()
     enc_dir = pretrain_mini_encoder(out / "pretrain", encoder_cfg=ecfg, smoke=smoke)
-    n_train, n_test = (100, 50) if smoke else (2000, 500)
+    n_train, n_test = (100, 50) if smoke else PROBE_SIZES
     enc = load_encoder("mini", enc_dir)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0); rnd = MiniEncoder(ecfg).eval()
-    probes = {"pretrained (SigLIP + region-phrase loss on Shapes)": probe_encoder(enc, out / "probe_pretrained", n_train=n_train, n_test=n_test),
-              "random init, same architecture": probe_encoder(rnd, out / "probe_random", n_train=n_train, n_test=n_test),
+    data = tuple(RenderedShapes(n, ecfg.image_size, seed=s) for n, s in ((n_train, 1), (n_test, 2)))  # probe_encoder's seeds, rendered once for both
+    probes = {"pretrained (SigLIP + region-phrase loss on Shapes)": probe_encoder(enc, out / "probe_pretrained", data=data),
+              "random init, same architecture": probe_encoder(rnd, out / "probe_random", data=data),
               "ceiling: ground-truth (shape, colour) areas": probe_ceiling(n_train, n_test),
               f"ceiling: the same areas counted in whole tokens ({enc.grid[0]}x{enc.grid[1]})": probe_ceiling(n_train, n_test, token_grid=enc.grid[0])}
     imgs = RenderedShapes(6, ecfg.image_size, seed=2).images.float() / 255
@@ -444,7 +446,7 @@ def _positive(s: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     "The argument parser of the `psvae` command, one subcommand per stage of the paper."
-    from psvae.encoders import PROBE_ATTRIBUTES
+    from psvae.encoders import PROBE_ATTRIBUTES, PROBE_SIZES
     p = argparse.ArgumentParser(prog="psvae", description="PS-VAE: representation encoders made ready for generation and editing.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     d = sub.add_parser("demo", help="the paper's story end to end at the smallest budget, into runs/demo/")
@@ -474,8 +476,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, required=True, help="output folder for probe.json")
     r.add_argument("--train-dir", type=Path, default=None, help="image folder to fit on (default: Shapes)")
     r.add_argument("--test-dir", type=Path, default=None, help="held-out image folder (default: Shapes)")
-    r.add_argument("--n-train", type=_positive, default=2000, help="training images")
-    r.add_argument("--n-test", type=_positive, default=500, help="held-out images")
+    r.add_argument("--n-train", type=_positive, default=PROBE_SIZES[0], help=f"training images (default {PROBE_SIZES[0]})")
+    r.add_argument("--n-test", type=_positive, default=PROBE_SIZES[1], help=f"held-out images (default {PROBE_SIZES[1]})")
     r.add_argument("--attribute", default="shape_colour", choices=list(PROBE_ATTRIBUTES),
                    help="Shapes label: the (shape, colour) of the largest object (default), or one half of it")
     r.set_defaults(func=_cmd_probe)

@@ -19,12 +19,13 @@ from .core import (Config, ConfigError, check_images, atomic_dir, atomic_write_j
                         load_safetensors, seed_everything, default_device)
 
 # %% auto #0
-__all__ = ['MINI_STEMS', 'PAPER_ENCODERS', 'MAX_OBJECTS', 'PROBE_ATTRIBUTES', 'apply_blocks', 'RepresentationEncoder',
-           'MiniEncoderConfig', 'ConvStem', 'MiniEncoder', 'DINOv2Encoder', 'SigLIP2Encoder', 'load_encoder',
-           'reinitialize_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab', 'MiniPretrainConfig', 'TextTower',
-           'ImageTextModel', 'pool_regions', 'sigmoid_loss', 'region_phrase_loss', 'siglip_loss_fn', 'region_targets',
-           'RenderedShapes', 'pretrain_mini_encoder', 'probe_encoder', 'token_areas', 'probe_ceiling', 'pca_rgb',
-           'show_token_pca', 'TokenPixelDecoder', 'psnr', 'reconstruction_probe', 'mini_encoder_dir', 'mini_encoder']
+__all__ = ['MINI_STEMS', 'PAPER_ENCODERS', 'MAX_OBJECTS', 'PROBE_ATTRIBUTES', 'PROBE_SIZES', 'apply_blocks',
+           'RepresentationEncoder', 'MiniEncoderConfig', 'ConvStem', 'MiniEncoder', 'DINOv2Encoder', 'SigLIP2Encoder',
+           'load_encoder', 'reinitialize_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab',
+           'MiniPretrainConfig', 'TextTower', 'ImageTextModel', 'pool_regions', 'sigmoid_loss', 'region_phrase_loss',
+           'siglip_loss_fn', 'region_targets', 'RenderedShapes', 'pretrain_mini_encoder', 'probe_encoder',
+           'token_areas', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder', 'psnr',
+           'reconstruction_probe', 'mini_encoder_dir', 'mini_encoder']
 
 # %% ../nbs/04_encoders.ipynb #83f67edc
 def apply_blocks(blocks: Sequence[nn.Module], # transformer blocks of any supported encoder (or copies of them)
@@ -591,14 +592,22 @@ def _render_range(args: tuple) -> list:
                     *(None if r is None else r.numpy() for r in reg)))
     return out
 
+def _process_map(fn, tasks: list, workers: int):
+    "`fn` over `tasks` in order, in `workers` processes (fork where the platform has it, one torch thread each, as DataLoader workers); in this process if 1."
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    if workers == 1 or len(tasks) < 2: yield from map(fn, tasks); return
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx, initializer=torch.set_num_threads, initargs=(1,)) as ex:
+        yield from ex.map(fn, tasks)
+
 class RenderedShapes(torch.utils.data.Dataset):
     "A `ShapesDataset` rendered once into memory (uint8 images, captions, labels; with `grid`, region targets); items as `ShapesDataset`'s."
     def __init__(self, n: int, size: int = 64, seed: int = 0, caption_style: str = "dense", progress: bool = False,
                  grid: int | None = None, # token grid side: also store each object's token coverage and label (`region_targets`)
                  workers: int | None = None, # rendering processes; None: every CPU core once n >= 512 (the items do not depend on it)
                 ):
-        import os, multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+        import os
         from psvae.data import ShapesDataset
         from tqdm.auto import tqdm
         ds = ShapesDataset(n, size=size, seed=seed, caption_style=caption_style)
@@ -616,13 +625,7 @@ class RenderedShapes(torch.utils.data.Dataset):
                 self.images[k] = torch.from_numpy(img); self.captions.append(cap); self.labels[k] = lab
                 if grid: self.region_masks[k], self.region_labels[k] = torch.from_numpy(rm), torch.from_numpy(rl)
             bar.update(len(rows))
-        if workers == 1:
-            for t in tasks: fill(t[5], _render_range(t))
-        else:  # fork where the platform has it (no re-import); one torch thread per worker, as in DataLoader workers;
-               # the items are pure functions of (seed, i), so any split gives the same data
-            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-            with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx, initializer=torch.set_num_threads, initargs=(1,)) as ex:
-                for t, rows in zip(tasks, ex.map(_render_range, tasks)): fill(t[5], rows)
+        for t, rows in zip(tasks, _process_map(_render_range, tasks, workers)): fill(t[5], rows)  # items are pure functions of (seed, i): any split gives the same data
         bar.close()
         self.classes = ds.classes
     def __len__(self) -> int: return len(self.labels)
@@ -666,17 +669,21 @@ def pretrain_mini_encoder(out_dir: str | Path, # run folder: `train/` (log, chec
 
 # %% ../nbs/04_encoders.ipynb #d2cfbad0
 PROBE_ATTRIBUTES = ("shape_colour", "colour", "shape")  # a Shapes label is shape index * len(COLOURS) + colour index (LABEL_NAMES)
+#: (training, held-out) scenes of every Shapes linear probe: 200 training scenes per class of the 50 (see "What the probe shows")
+PROBE_SIZES: tuple[int, int] = (10_000, 500)
+
 
 def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or a folder / hub id for `load_encoder('auto', ...)`
                   out_dir: str | Path, # where probe.json goes
                   train_dir: str | Path | None = None, # image folder (root/<class>/<image>) to fit on; None: Shapes
                   test_dir: str | Path | None = None, # held-out image folder with the same classes; None: Shapes
-                  n_train: int = 2000, # training images (a seeded subset of an image folder)
-                  n_test: int = 500, # held-out images
+                  n_train: int = PROBE_SIZES[0], # training images (a seeded subset of an image folder)
+                  n_test: int = PROBE_SIZES[1], # held-out images
                   seed: int = 1, # Shapes: training scenes use seed, held-out scenes seed + 1 (pretraining uses 0)
                   batch_size: int = 256, # images per forward pass
                   C: float = 1.0, # inverse L2 strength of the logistic regression
                   attribute: str = "shape_colour", # Shapes label: "shape_colour" (the issue's, 50 classes), "colour" or "shape" of the largest object
+                  data: tuple[RenderedShapes, RenderedShapes] | None = None, # pre-rendered Shapes (train, held-out) sets, to probe several encoders on one render; None: render n_train / n_test
                   device: str | None = None, # where the encoder runs; None: CUDA if available
                   progress: bool = True, # tqdm bars
                  ) -> dict:
@@ -686,6 +693,7 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
     if train_dir is not None and attribute != "shape_colour":
         raise ConfigError(f"attribute={attribute!r} splits the Shapes label; an image folder's classes are its folders: leave attribute at 'shape_colour'")
     if (train_dir is None) != (test_dir is None): raise ConfigError("pass both train_dir and test_dir (image folders), or neither for Shapes")
+    if data is not None and train_dir is not None: raise ConfigError("data is pre-rendered Shapes: pass it or image folders (train_dir, test_dir), not both")
     enc = encoder if isinstance(encoder, nn.Module) else load_encoder("auto", encoder)
     enc = enc.to(default_device(device)).eval()
     def feats(images_u8_or_ds, n, what):
@@ -697,10 +705,10 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
         return pooled_features(enc, tqdm(batches, total=-(-n // batch_size), desc=f"{what} features", disable=not progress, leave=False))
     if train_dir is None:
         from psvae.shapes import MINI_SIZE, COLOURS
-        tr, te = (RenderedShapes(n, MINI_SIZE, seed=s, progress=progress) for n, s in ((n_train, seed), (n_test, seed + 1)))
+        tr, te = data or tuple(RenderedShapes(n, MINI_SIZE, seed=s, progress=progress) for n, s in ((n_train, seed), (n_test, seed + 1)))
         part = {"shape_colour": lambda y: y, "colour": lambda y: y % len(COLOURS), "shape": lambda y: y // len(COLOURS)}[attribute]
-        data = f"shapes: label = {'(shape, colour)' if attribute == 'shape_colour' else attribute} of the largest object"
-        tx, ty, vx, vy = feats(tr.images, n_train, "train"), part(tr.labels), feats(te.images, n_test, "test"), part(te.labels)
+        source = f"shapes: label = {'(shape, colour)' if attribute == 'shape_colour' else attribute} of the largest object"
+        tx, ty, vx, vy = feats(tr.images, len(tr), "train"), part(tr.labels), feats(te.images, len(te), "test"), part(te.labels)
     else:
         from psvae.data import ImageFolderDataset
         dtr, dte = (ImageFolderDataset(d, encoder_size=enc.image_size, target_size=None) for d in (train_dir, test_dir))
@@ -708,11 +716,11 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
         g = torch.Generator().manual_seed(seed)
         sub = lambda ds, n: torch.utils.data.Subset(ds, torch.randperm(len(ds), generator=g)[:n].tolist())
         tr, te = sub(dtr, n_train), sub(dte, n_test)
-        data = f"image folders {train_dir} / {test_dir}"
+        source = f"image folders {train_dir} / {test_dir}"
         tx, vx = feats(tr, len(tr), "train"), feats(te, len(te), "test")
         ty, vy = [dtr.samples[i][1] for i in tr.indices], [dte.samples[i][1] for i in te.indices]
     res = {**linear_probe(tx, ty, vx, vy, C=C), "encoder": str(encoder) if not isinstance(encoder, nn.Module) else enc.kind,
-           "features": "mean-pooled patch tokens", "data": data}
+           "features": "mean-pooled patch tokens", "data": source}
     atomic_write_json(Path(out_dir) / "probe.json", res)
     return res
 
@@ -726,31 +734,40 @@ def token_areas(scene, # a `psvae.shapes.Scene`
     cover, owner = masks[:len(scene.objects)].max(0)
     return [int(((owner == k) & (cover > 0.5)).sum()) for k in range(len(scene.objects))]
 
-def probe_ceiling(n_train: int = 2000, # training scenes (as `probe_encoder`)
-                  n_test: int = 500, # held-out scenes
+def _ceiling_range(args: tuple) -> tuple[np.ndarray, np.ndarray]:
+    "Worker of `probe_ceiling`: the area-weighted (shape, colour) histograms `[hi-lo, 50]` and labels of Shapes scenes `lo..hi-1` of `seed`."
+    seed, lo, hi, token_grid = args
+    from psvae.data import item_seed
+    from psvae.shapes import sample_scene, object_area, largest_object_label, SHAPES, COLOURS
+    colours = list(COLOURS)
+    x, y = np.zeros((hi - lo, len(SHAPES) * len(colours)), np.float32), np.empty(hi - lo, np.int64)
+    for r, i in enumerate(range(lo, hi)):
+        scene = sample_scene(item_seed(seed, i))
+        areas = [object_area(o) for o in scene.objects] if token_grid is None else [t / token_grid ** 2 for t in token_areas(scene, token_grid)]
+        for o, a in zip(scene.objects, areas): x[r, SHAPES.index(o.shape) * len(colours) + colours.index(o.colour)] += a
+        y[r] = largest_object_label(scene)
+    return x, y
+
+def probe_ceiling(n_train: int = PROBE_SIZES[0], # training scenes (as `probe_encoder`)
+                  n_test: int = PROBE_SIZES[1], # held-out scenes
                   seed: int = 1, # training scenes use seed, held-out scenes seed + 1 (as `probe_encoder`)
                   colour_only: bool = False, # sum the histogram over shapes (features that know colour, not shape)
                   token_grid: int | None = None, # count area in tokens of this grid (`token_areas`); None: exact areas
                   C: float = 1.0, # inverse L2 strength of the logistic regression
+                  workers: int | None = None, # processes; None: every CPU core once a set has >= 512 scenes (the result does not depend on it)
                  ) -> dict:
     "`linear_probe` on ideal features: each Shapes scene's area-weighted (shape, colour) histogram from its ground truth; also `argmax_top1`, the largest entry's accuracy."
-    from psvae.data import item_seed
-    from psvae.shapes import sample_scene, object_area, largest_object_label, SHAPES, COLOURS
+    from psvae.shapes import SHAPES, COLOURS
     if n_train < 2 or n_test < 1: raise ConfigError(f"need n_train >= 2 and n_test >= 1, got {n_train} and {n_test}")
     if token_grid is not None and token_grid < 1: raise ConfigError(f"token_grid must be a grid side >= 1 (8 for the mini encoder) or None, got {token_grid}")
-    colours = list(COLOURS)
-    areas = (lambda sc: [object_area(o) for o in sc.objects]) if token_grid is None else \
-            (lambda sc: [t / token_grid ** 2 for t in token_areas(sc, token_grid)])
+    if workers is not None and workers < 1: raise ConfigError(f"workers must be >= 1 (or None for every core), got {workers}")
     def feats(s, n):
-        x, y = np.zeros((n, len(SHAPES) * len(colours)), np.float32), np.empty(n, np.int64)
-        for i in range(n):
-            scene = sample_scene(item_seed(s, i))
-            for o, a in zip(scene.objects, areas(scene)): x[i, SHAPES.index(o.shape) * len(colours) + colours.index(o.colour)] += a
-            y[i] = largest_object_label(scene)
-        return x, y
+        tasks = [(s, lo, min(lo + 256, n), token_grid) for lo in range(0, n, 256)]
+        parts = list(_process_map(_ceiling_range, tasks, workers or ((os.cpu_count() or 1) if n >= 512 else 1)))
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     (tx, ty), (vx, vy) = feats(seed, n_train), feats(seed + 1, n_test)
     argmax = None if colour_only else float((vx.argmax(1) == vy).mean())  # the largest entry read as the label
-    if colour_only: tx, vx = (a.reshape(len(a), len(SHAPES), len(colours)).sum(1) for a in (tx, vx))
+    if colour_only: tx, vx = (a.reshape(len(a), len(SHAPES), len(COLOURS)).sum(1) for a in (tx, vx))
     what = "ground-truth area histogram" + (f" in tokens of a {token_grid}x{token_grid} grid" if token_grid else "") + (" (colour only)" if colour_only else "")
     return {**linear_probe(tx, ty, vx, vy, C=C), "argmax_top1": argmax, "features": what}
 

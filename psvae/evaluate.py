@@ -334,6 +334,7 @@ from typing import ClassVar
 from .core import Config, atomic_write_text, save_figure
 from .train_gen import GenTrainConfig, train_gen
 from .train_vae import TABLE4_VARIANTS
+from .encoders import PROBE_SIZES
 #: The stages of one latent space's row, in the order they run.
 TABLE4_STAGES: tuple[str, ...] = ("vae", "recon", "t2i", "edit", "eval", "curves")
 #: The columns of every `table4.json` row (the mini world's numbers; probe and GenEval/DPG/Edit as fractions).
@@ -358,7 +359,7 @@ class Table4Config(Config):
     vae_overrides: dict | None = None  # VAEConfig fields changed for every variant
     vae_train_overrides: dict | None = None  # TrainVAEConfig fields changed for every variant (steps, data_dir, ...)
     recon_n_test: int = 512  # held-out images of the reconstruction columns (`eval_recon`)
-    probe_sizes: tuple[int, int] = (2000, 500)  # (train, test) scenes of the linear probe on latents (`eval_recon`)
+    probe_sizes: tuple[int, int] = PROBE_SIZES  # (train, test) scenes of the linear probe on latents (`eval_recon`, `psvae.encoders.PROBE_SIZES`)
     gen_overrides: dict | None = None  # GeneratorConfig fields (mini preset) changed for every variant
     gen_patch_size: int | None = 2  # P of every generator: 2 makes the 8x8 latent 16 tokens (see "One budget"); None: the generator preset's (mini: 2)
     t2i_steps: int = 2000  # text-to-image optimizer steps (GenTrainConfig mini: 3500; cut to fit five latent spaces in two hours)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import ConfigError, ImageError, default_device, load_safetensors, atomic_write_json
-from .encoders import pooled_features, linear_probe, RenderedShapes
+from .encoders import pooled_features, linear_probe, RenderedShapes, PROBE_SIZES
 
 # %% auto #0
 __all__ = ['LPIPS_BACKBONE_FILES', 'PAPER_TABLE4', 'psnr', 'ssim', 'MissingWeightsWarning', 'load_lpips_metric', 'lpips',
@@ -296,8 +296,8 @@ def _pool_latents(z: torch.Tensor) -> torch.Tensor:
     raise ConfigError(f"encode returned shape {tuple(z.shape)}: return latents [B,C,h,w], tokens [B,N,C] or vectors [B,C]")
 
 def latent_probe(encode: Callable[[torch.Tensor], torch.Tensor], # images `[B,3,H,W]` in [0,1] -> latents `[B,C,h,w]`, tokens `[B,N,C]` or `[B,C]`
-                 n_train: int = 2000, # training scenes (Shapes seed `seed`)
-                 n_test: int = 500, # held-out scenes (Shapes seed `seed + 1`)
+                 n_train: int = PROBE_SIZES[0], # training scenes (Shapes seed `seed`)
+                 n_test: int = PROBE_SIZES[1], # held-out scenes (Shapes seed `seed + 1`)
                  seed: int = 1, # as `probe_encoder`: the mini encoder's pretraining uses seed 0
                  size: int | None = None, # image size; None: the mini resolution `psvae.shapes.MINI_SIZE`
                  batch_size: int = 256, # images per `encode` call
@@ -416,7 +416,7 @@ def eval_recon(vae_dirs: Sequence[str | Path], # folders written by `PSVAE.save_
                fd_encoder: str | Path | nn.Module | None = "mini", # reference encoder for fd_mini: 'mini' (the cached pretrained one), a folder, a module, or None
                lpips_weights: str | Path | None = None, # LPIPS backbone weights; None: LPIPS is reported as null
                probe: bool = True, # linear-probe each model's latents on Shapes
-               probe_sizes: tuple[int, int] = (2000, 500), # (train, test) scenes of the probe, as `probe_encoder`
+               probe_sizes: tuple[int, int] = PROBE_SIZES, # (train, test) scenes of the probe, as `probe_encoder`
                device: str | None = None, # where models run; None: CUDA if available
                progress: bool = True, # tqdm bars
               ) -> list[dict]:
