@@ -9,7 +9,7 @@ larger training set holds the smaller ones. `--random` also probes the same arch
 `bench/results/probe_sizes.json` (written atomically; other labels are kept) with the kernels' instruction set
 (`torch.backends.cpu.get_cpu_capability()`), which decides which encoder the default pretraining makes.
 """
-import argparse, json, time
+import argparse, json, tempfile, time
 from pathlib import Path
 
 import torch
@@ -23,18 +23,18 @@ def main():
     ap.add_argument("--results", default=str(Path(__file__).parent / "results" / "probe_sizes.json"), help="results file")
     a = ap.parse_args()
     from psvae.core import atomic_write_json
-    from psvae.encoders import PROBE_SIZES, MiniEncoder, RenderedShapes, load_encoder, probe_encoder
-    from psvae.shapes import MINI_SIZE, WORLD
+    from psvae.encoders import PROBE_SIZES, MiniEncoder, load_encoder, probe_encoder, probe_scenes
+    from psvae.shapes import WORLD
     enc = load_encoder("auto", a.encoder)
     encs = {"pretrained": enc}
     if a.random:
         torch.manual_seed(0); encs["random_init"] = MiniEncoder(enc.cfg)
-    test, rows = RenderedShapes(PROBE_SIZES[1], MINI_SIZE, seed=2), []
+    rows, tmp = [], tempfile.mkdtemp(prefix="probe_sizes_")
     for n in a.sizes:
-        train = RenderedShapes(n, MINI_SIZE, seed=1)
+        data = probe_scenes(n)  # the held-out set is the same 500 scenes at every size
         for name, e in encs.items():
             t = time.time()
-            r = probe_encoder(e, "/tmp/_probe_sizes", data=(train, test), progress=False)
+            r = probe_encoder(e, tmp, data=data, progress=False)
             rows.append({"encoder": name, "n_train": n, "n_test": r["n_test"], "top1": r["top1"], "top5": r["top5"],
                          "fit_s": round(time.time() - t, 1)})
             print(json.dumps(rows[-1]), flush=True)

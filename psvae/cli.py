@@ -96,14 +96,14 @@ def demo_table4_config(smoke: bool = False) -> "psvae.evaluate.Table4Config":
 def _encoder_stage(out: Path, smoke: bool = False) -> dict:
     import torch
     from psvae.encoders import (MiniEncoder, MiniEncoderConfig, PROBE_SIZES, RenderedShapes, load_encoder, pretrain_mini_encoder,
-                                probe_ceiling, probe_encoder, show_token_pca)
+                                probe_ceiling, probe_encoder, probe_scenes, show_token_pca)
     ecfg = MiniEncoderConfig(depth=3) if smoke else MiniEncoderConfig()
     enc_dir = pretrain_mini_encoder(out / "pretrain", encoder_cfg=ecfg, smoke=smoke)
     n_train, n_test = (100, 50) if smoke else PROBE_SIZES
     enc = load_encoder("mini", enc_dir)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0); rnd = MiniEncoder(ecfg).eval()
-    data = tuple(RenderedShapes(n, ecfg.image_size, seed=s) for n, s in ((n_train, 1), (n_test, 2)))  # probe_encoder's seeds, rendered once for both
+    data = probe_scenes(n_train, n_test, size=ecfg.image_size)  # rendered once for both encoders
     probes = {"pretrained (SigLIP + region-phrase loss on Shapes)": probe_encoder(enc, out / "probe_pretrained", data=data),
               "random init, same architecture": probe_encoder(rnd, out / "probe_random", data=data),
               "ceiling: ground-truth (shape, colour) areas": probe_ceiling(n_train, n_test),

@@ -23,8 +23,8 @@ __all__ = ['MINI_STEMS', 'PAPER_ENCODERS', 'MAX_OBJECTS', 'PROBE_ATTRIBUTES', 'P
            'RepresentationEncoder', 'MiniEncoderConfig', 'ConvStem', 'MiniEncoder', 'DINOv2Encoder', 'SigLIP2Encoder',
            'load_encoder', 'reinitialize_encoder', 'pooled_features', 'linear_probe', 'CaptionVocab',
            'MiniPretrainConfig', 'TextTower', 'ImageTextModel', 'pool_regions', 'sigmoid_loss', 'region_phrase_loss',
-           'siglip_loss_fn', 'region_targets', 'RenderedShapes', 'pretrain_mini_encoder', 'probe_encoder',
-           'token_areas', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder', 'psnr',
+           'siglip_loss_fn', 'region_targets', 'RenderedShapes', 'pretrain_mini_encoder', 'probe_scenes',
+           'probe_encoder', 'token_areas', 'probe_ceiling', 'pca_rgb', 'show_token_pca', 'TokenPixelDecoder', 'psnr',
            'reconstruction_probe', 'mini_encoder_dir', 'mini_encoder']
 
 # %% ../nbs/04_encoders.ipynb #83f67edc
@@ -592,10 +592,12 @@ def _render_range(args: tuple) -> list:
                     *(None if r is None else r.numpy() for r in reg)))
     return out
 
-def _process_map(fn, tasks: list, workers: int):
-    "`fn` over `tasks` in order, in `workers` processes (fork where the platform has it, one torch thread each, as DataLoader workers); in this process if 1."
+def _process_map(fn, tasks: list, workers: int | None, n: int):
+    "`fn` over `tasks` (covering `n` items) in order, in `workers` processes (None: every core once n >= 512; fork where the platform has it, one torch thread each, as DataLoader workers)."
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
+    if workers is not None and workers < 1: raise ConfigError(f"workers must be >= 1 (or None for every core), got {workers}")
+    workers = workers if workers is not None else (os.cpu_count() or 1) if n >= 512 else 1
     if workers == 1 or len(tasks) < 2: yield from map(fn, tasks); return
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx, initializer=torch.set_num_threads, initargs=(1,)) as ex:
@@ -611,8 +613,6 @@ class RenderedShapes(torch.utils.data.Dataset):
         from psvae.data import ShapesDataset
         from tqdm.auto import tqdm
         ds = ShapesDataset(n, size=size, seed=seed, caption_style=caption_style)
-        workers = workers if workers is not None else (os.cpu_count() or 1) if n >= 512 else 1
-        if workers < 1: raise ConfigError(f"workers must be >= 1 (or None for every core), got {workers}")
         self.images = torch.empty(n, 3, size, size, dtype=torch.uint8)
         self.captions, self.labels = [], torch.empty(n, dtype=torch.long)
         self.region_masks = torch.zeros(n, MAX_OBJECTS, grid * grid) if grid else None
@@ -625,7 +625,7 @@ class RenderedShapes(torch.utils.data.Dataset):
                 self.images[k] = torch.from_numpy(img); self.captions.append(cap); self.labels[k] = lab
                 if grid: self.region_masks[k], self.region_labels[k] = torch.from_numpy(rm), torch.from_numpy(rl)
             bar.update(len(rows))
-        for t, rows in zip(tasks, _process_map(_render_range, tasks, workers)): fill(t[5], rows)  # items are pure functions of (seed, i): any split gives the same data
+        for t, rows in zip(tasks, _process_map(_render_range, tasks, workers, n)): fill(t[5], rows)  # items are pure functions of (seed, i): any split gives the same data
         bar.close()
         self.classes = ds.classes
     def __len__(self) -> int: return len(self.labels)
@@ -672,6 +672,16 @@ PROBE_ATTRIBUTES = ("shape_colour", "colour", "shape")  # a Shapes label is shap
 #: (training, held-out) scenes of every Shapes linear probe: 200 training scenes per class of the 50 (see "What the probe shows")
 PROBE_SIZES: tuple[int, int] = (10_000, 500)
 
+def probe_scenes(n_train: int = PROBE_SIZES[0], # training scenes (Shapes seed `seed`)
+                 n_test: int = PROBE_SIZES[1], # held-out scenes (Shapes seed `seed + 1`)
+                 seed: int = 1, # the mini encoder's pretraining uses 0, so the default sets are unseen
+                 size: int | None = None, # image side; None: the mini resolution `psvae.shapes.MINI_SIZE`
+                 progress: bool = False, # tqdm bars
+                ) -> tuple[RenderedShapes, RenderedShapes]:
+    "The (training, held-out) Shapes sets of every linear probe in psvae, rendered once: pass them as `data=` to probe several models on one render."
+    from psvae.shapes import MINI_SIZE
+    if n_train < 2 or n_test < 1: raise ConfigError(f"need n_train >= 2 and n_test >= 1, got {n_train} and {n_test}")
+    return tuple(RenderedShapes(n, size or MINI_SIZE, seed=s, progress=progress) for n, s in ((n_train, seed), (n_test, seed + 1)))
 
 def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or a folder / hub id for `load_encoder('auto', ...)`
                   out_dir: str | Path, # where probe.json goes
@@ -704,8 +714,8 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
             batches = (b["image"] for b in loader)
         return pooled_features(enc, tqdm(batches, total=-(-n // batch_size), desc=f"{what} features", disable=not progress, leave=False))
     if train_dir is None:
-        from psvae.shapes import MINI_SIZE, COLOURS
-        tr, te = data or tuple(RenderedShapes(n, MINI_SIZE, seed=s, progress=progress) for n, s in ((n_train, seed), (n_test, seed + 1)))
+        from psvae.shapes import COLOURS
+        tr, te = data or probe_scenes(n_train, n_test, seed, progress=progress)
         part = {"shape_colour": lambda y: y, "colour": lambda y: y % len(COLOURS), "shape": lambda y: y // len(COLOURS)}[attribute]
         source = f"shapes: label = {'(shape, colour)' if attribute == 'shape_colour' else attribute} of the largest object"
         tx, ty, vx, vy = feats(tr.images, len(tr), "train"), part(tr.labels), feats(te.images, len(te), "test"), part(te.labels)
@@ -760,10 +770,9 @@ def probe_ceiling(n_train: int = PROBE_SIZES[0], # training scenes (as `probe_en
     from psvae.shapes import SHAPES, COLOURS
     if n_train < 2 or n_test < 1: raise ConfigError(f"need n_train >= 2 and n_test >= 1, got {n_train} and {n_test}")
     if token_grid is not None and token_grid < 1: raise ConfigError(f"token_grid must be a grid side >= 1 (8 for the mini encoder) or None, got {token_grid}")
-    if workers is not None and workers < 1: raise ConfigError(f"workers must be >= 1 (or None for every core), got {workers}")
     def feats(s, n):
         tasks = [(s, lo, min(lo + 256, n), token_grid) for lo in range(0, n, 256)]
-        parts = list(_process_map(_ceiling_range, tasks, workers or ((os.cpu_count() or 1) if n >= 512 else 1)))
+        parts = list(_process_map(_ceiling_range, tasks, workers, n))
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     (tx, ty), (vx, vy) = feats(seed, n_train), feats(seed + 1, n_test)
     argmax = None if colour_only else float((vx.argmax(1) == vy).mean())  # the largest entry read as the label

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import ConfigError, ImageError, default_device, load_safetensors, atomic_write_json
-from .encoders import pooled_features, linear_probe, RenderedShapes, PROBE_SIZES
+from .encoders import pooled_features, linear_probe, RenderedShapes, PROBE_SIZES, probe_scenes
 
 # %% auto #0
 __all__ = ['LPIPS_BACKBONE_FILES', 'PAPER_TABLE4', 'psnr', 'ssim', 'MissingWeightsWarning', 'load_lpips_metric', 'lpips',
@@ -309,10 +309,7 @@ def latent_probe(encode: Callable[[torch.Tensor], torch.Tensor], # images `[B,3,
                 ) -> dict:
     "Linear probe (top-1 / top-5 on Shapes labels) of mean-pooled latents from `encode`, like `probe_encoder`."
     from tqdm.auto import tqdm
-    if data is None:
-        from psvae.shapes import MINI_SIZE
-        size = size or MINI_SIZE
-        data = tuple(RenderedShapes(n, size, seed=s, progress=progress) for n, s in ((n_train, seed), (n_test, seed + 1)))
+    if data is None: data = probe_scenes(n_train, n_test, seed, size, progress=progress)
     dev = torch.device(device) if device is not None else torch.device("cpu")
     def feats(ds, what):
         out = []
@@ -424,7 +421,6 @@ def eval_recon(vae_dirs: Sequence[str | Path], # folders written by `PSVAE.save_
     from psvae.vae import PSVAE
     from psvae.core import atomic_write_json, atomic_write_text, default_device
     from psvae.encoders import RenderedShapes, load_encoder, mini_encoder
-    from psvae.shapes import MINI_SIZE
     dev = default_device(device)
     paths = [Path(p) / "vae" if (Path(p) / "vae" / "config.json").is_file() else Path(p) for p in vae_dirs]
     missing = [str(p) for p in paths if not (p / "config.json").is_file()]
@@ -444,7 +440,7 @@ def eval_recon(vae_dirs: Sequence[str | Path], # folders written by `PSVAE.save_
     elif isinstance(fd_encoder, (str, Path)): ref = load_encoder("auto", fd_encoder)
     else: ref = fd_encoder
     if ref is not None: ref = ref.to(dev).eval()
-    probe_data = tuple(RenderedShapes(n, MINI_SIZE, seed=s, progress=progress) for n, s in zip(probe_sizes, (1, 2))) if probe else None
+    probe_data = probe_scenes(*probe_sizes, progress=progress) if probe else None
     rows = []
     for i, p in enumerate(paths):
         m = (first if i == 0 else PSVAE.from_pretrained(p).eval()).to(dev)
