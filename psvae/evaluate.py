@@ -373,6 +373,10 @@ class Table4Config(Config):
     curve_n_samples: int = 1  # images per prompt at each snapshot
     presets: ClassVar[dict] = {
         "mini": {},
+        # 11's budget, where a generator follows the text: VAEs of 750 + 750 steps (they draw shapes; `mini`'s 150 + 150
+        # draw blobs) and the generators' own mini steps; about 2.4 h of 2 CPU cores for five latent spaces
+        "long": dict(vae_train_overrides=dict(stage1_steps=750, stage2_steps=750), t2i_steps=3500, edit_steps=3000,
+                     snapshot_every=1000),
         "smoke": dict(channels=8, vae_overrides=dict(n_inherit=2, ch=32, ch_mult=(1, 2, 2, 2)), recon_n_test=16,
                       probe_sizes=(60, 30), gen_overrides=dict(head_width=64, head_heads=4), t2i_steps=3, edit_steps=3,
                       snapshot_every=2, eval_limit_per_kind=1, eval_n_samples=1, sample_steps=2, curve_limit_per_kind=1),
