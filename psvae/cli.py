@@ -561,7 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="redo finished stages: all (no value), or comma-separated from vae,recon,t2i,edit,eval,curves")
     t4.add_argument("--preset", choices=("mini", "long"), default=None,
                     help="budget: mini (default; about 1 h on 2 CPU cores) or long (11's 750 + 750-step VAEs and 3500 + 3000 "
-                         "generator steps; about 2.4 h for five latent spaces)")
+                         "generator steps; about 2 h for five latent spaces)")
     t4.add_argument("--config", type=Path, default=None, help="a Table4Config JSON (Table4Config.save) instead of a preset")
     t4.add_argument("--smoke", action="store_true", help="seconds-long run of every stage to check the plumbing (numbers mean nothing)")
     t4.set_defaults(func=_cmd_table4)

@@ -374,7 +374,7 @@ class Table4Config(Config):
     presets: ClassVar[dict] = {
         "mini": {},
         # 11's budget, where a generator follows the text: VAEs of 750 + 750 steps (they draw shapes; `mini`'s 150 + 150
-        # draw blobs) and the generators' own mini steps; about 2.4 h of 2 CPU cores for five latent spaces
+        # draw blobs) and the generators' own mini steps; about 24 min a latent space on 2 CPU cores (12, "The long budget")
         "long": dict(vae_train_overrides=dict(stage1_steps=750, stage2_steps=750), t2i_steps=3500, edit_steps=3000,
                      snapshot_every=1000),
         "smoke": dict(channels=8, vae_overrides=dict(n_inherit=2, ch=32, ch_mult=(1, 2, 2, 2)), recon_n_test=16,
@@ -491,7 +491,8 @@ def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
     lines = ["# Table 4 in the mini world", ""]
     if report.get("smoke"): lines += ["**Smoke run**: seconds-long trainings that check the plumbing; the numbers mean nothing.", ""]
     c = report["config"]
-    lines += [f"One budget for every latent space: VAE preset `{c['vae_preset']}`, generators {c['t2i_steps']} text-to-image and "
+    vtrain = "".join(f", {k}={v}" for k, v in (c.get("vae_train_overrides") or {}).items())  # e.g. the `long` preset's VAE steps
+    lines += [f"One budget for every latent space: VAE preset `{c['vae_preset']}`{vtrain}, generators {c['t2i_steps']} text-to-image and "
               f"{c['edit_steps']} editing steps (snapshots every {c['snapshot_every']}), {c['sample_steps']} Euler steps at "
               f"seed {c['sample_seed']}. Each cell: mini figure (paper's figure, Table 4).", "",
               "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
