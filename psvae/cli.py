@@ -558,7 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
     t4.add_argument("--variants", type=_variants_arg, default=("pixel", "rae", "svae", "pvae", "psvae"),
                     help="comma-separated latent spaces (default: pixel,rae,svae,pvae,psvae; pixel is the MAR-VAE stand-in)")
     t4.add_argument("--force", type=_force_arg, nargs="?", const=True, default=False, metavar="STAGES",
-                    help="redo finished stages: all (no value), or comma-separated from vae,recon,t2i,edit,eval,curves")
+                    help="redo finished stages: all (no value), or comma-separated from vae,recon,ceiling,t2i,edit,eval,curves")
     t4.add_argument("--preset", choices=("mini", "long"), default=None,
                     help="budget: mini (default; about 1 h on 2 CPU cores) or long (11's 750 + 750-step VAEs and 3500 + 3000 "
                          "generator steps; about 2 h for five latent spaces)")

@@ -20,10 +20,10 @@ from .train_gen import judge_edit, judge_t2i, load_vae_for, vae_fingerprint
 
 # %% auto #0
 __all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT', 'TABLE4_ROWS', 'TABLE4_NAMES',
-           'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'parse_tasks', 'eval_geneval', 'eval_dense', 'eval_edit',
-           'default_tasks', 'evaluate_generator', 'snapshot_steps', 'initial_generator', 'curve_point',
-           'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown', 'plot_table4_curves',
-           'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown', 'run_table4']
+           'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'parse_tasks', 'eval_geneval', 'geneval_ceiling',
+           'eval_dense', 'eval_edit', 'default_tasks', 'evaluate_generator', 'snapshot_steps', 'initial_generator',
+           'curve_point', 'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown',
+           'plot_table4_curves', 'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown', 'run_table4']
 
 # %% ../nbs/12_evaluate.ipynb #365d1b46
 #: The evaluation tasks, in the order they are run and reported.
@@ -90,6 +90,48 @@ def eval_geneval(gen: Generator, # the text-to-image generator (eval mode)
            "records": records}
     if keep_images: out["images"] = r["images"]
     return out
+
+# %% ../nbs/12_evaluate.ipynb #8e639fd1
+def _kind_means(prompts: Sequence[dict], ok: Sequence[bool]) -> tuple[dict, float]:
+    "Per-kind pass rate of per-image verdicts `ok` (prompt `prompts[i]` for image i), ordered as GENEVAL_KINDS, and their mean."
+    kinds: dict[str, list] = {}
+    for p, o in zip(prompts, ok): kinds.setdefault(p["kind"], []).append(bool(o))
+    per = _order({k: float(np.mean(v)) for k, v in kinds.items()}, GENEVAL_KINDS)
+    return per, float(np.mean(list(per.values())))
+
+def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_size` (a `PSVAE`, e.g. from `load_vae_for`)
+                    prompts: Sequence[dict] | None = None, # GenEval-style prompt dicts; default: the frozen 504 (`load_geneval_prompts`)
+                    n_samples: int = DEFAULT_SAMPLES["geneval"], # ground-truth scenes per prompt (as GenEval's images per prompt)
+                    limit_per_kind: int | None = None, # only the first this many prompts of each kind; None: all
+                    batch_size: int = 64, # images per `reconstruct` call
+                    judge: ShapesJudge | None = None, # default `ShapesJudge()`
+                   ) -> dict:
+    "The Shapes-GenEval a VAE leaves room for: the judge on its reconstructions of ground-truth scenes of each prompt (per kind, `overall`)."
+    from psvae.metrics import psnr
+    from psvae.shapes import render, scene_for_prompt
+    prompts = take_per_kind(load_geneval_prompts() if prompts is None else prompts, limit_per_kind)
+    if not prompts: raise ConfigError("no prompts to score: pass GenEval-style prompt dicts (see load_geneval_prompts)")
+    if any(not isinstance(p, dict) or "prompt" not in p or "kind" not in p for p in prompts):
+        raise ConfigError("GenEval prompts are dicts with 'prompt', 'kind', 'include' (see load_geneval_prompts / geneval_prompt)")
+    n, bs = _check_count("n_samples", n_samples), _check_count("batch_size", batch_size)
+    if not hasattr(vae, "reconstruct") or not hasattr(vae, "out_size"):
+        raise ConfigError(f"geneval_ceiling needs a VAE with reconstruct() and out_size (a PSVAE), got {type(vae).__name__}")
+    judge, size = judge or ShapesJudge(), int(vae.out_size)
+    dev = next((p.device for p in vae.parameters()), torch.device("cpu"))
+    per_image = [p for p in prompts for _ in range(n)]
+    ok, ok_gt, dbs = [], [], []
+    for i in range(0, len(per_image), bs):
+        chunk = per_image[i:i + bs]
+        gt = torch.stack([render(scene_for_prompt(p, seed=(i + j) % n), size) for j, p in enumerate(chunk)])
+        with torch.no_grad(): rec = vae.reconstruct(gt.to(dev)).float().cpu()
+        ok += [bool(judge.score_geneval(x, p)) for x, p in zip(rec, chunk)]
+        ok_gt += [bool(judge.score_geneval(x, p)) for x, p in zip(gt, chunk)]
+        dbs.append(psnr(rec, gt))
+    per, overall = _kind_means(per_image, ok)
+    return {"task": "geneval_ceiling", "overall": overall, "per_kind": per, "ground_truth": _kind_means(per_image, ok_gt)[1],
+            "psnr": float(torch.cat(dbs).mean()), "n_prompts": len(prompts), "n_samples": n, "n_images": len(per_image),
+            "records": [{"prompt": p["prompt"], "kind": p["kind"], "passes": ok[k * n:(k + 1) * n]} for k, p in enumerate(prompts)]}
+
 
 # %% ../nbs/12_evaluate.ipynb #f98f39ea
 def eval_dense(gen: Generator, # the text-to-image generator (eval mode)
@@ -336,10 +378,10 @@ from .train_gen import GenTrainConfig, train_gen
 from .train_vae import TABLE4_VARIANTS
 from .encoders import PROBE_SIZES
 #: The stages of one latent space's row, in the order they run.
-TABLE4_STAGES: tuple[str, ...] = ("vae", "recon", "t2i", "edit", "eval", "curves")
+TABLE4_STAGES: tuple[str, ...] = ("vae", "recon", "ceiling", "t2i", "edit", "eval", "curves")
 #: The columns of every `table4.json` row (the mini world's numbers; probe and GenEval/DPG/Edit as fractions).
 TABLE4_COLUMNS: tuple[str, ...] = ("channels", "psnr", "ssim", "lpips", "fd_mini", "rfid", "probe_top1", "probe_top5",
-                                   "geneval", "dpg", "edit", "edit_adherence", "edit_consistency")
+                                   "geneval", "geneval_ceiling", "dpg", "edit", "edit_adherence", "edit_consistency")
 #: The variant that stands in for the paper's pixel-only baseline (MAR-VAE): a VAE learned from pixels alone.
 BASELINE_VARIANT: str = "pixel"
 #: The rows of Table 4, in the paper's order: the pixel-only baseline, then RAE evolving into PS-VAE.
@@ -413,12 +455,13 @@ class Table4Config(Config):
 _STAGE_FIELDS: dict[str, tuple[str, ...]] = {
     "vae": ("vae_preset", "channels", "vae_overrides", "vae_train_overrides"),
     "recon": ("recon_n_test", "probe_sizes"),
+    "ceiling": ("eval_limit_per_kind", "eval_n_samples"),
     "t2i": ("gen_overrides", "gen_patch_size", "t2i_steps", "snapshot_every"),
     "edit": ("edit_steps",),
     "eval": ("eval_limit_per_kind", "eval_n_samples", "sample_steps", "sample_seed"),
     "curves": ("curve_limit_per_kind", "curve_n_samples", "sample_steps", "sample_seed"),
 }
-_STAGE_NEEDS: dict[str, tuple[str, ...]] = {"vae": (), "recon": ("vae",), "t2i": ("vae",), "edit": ("t2i",),
+_STAGE_NEEDS: dict[str, tuple[str, ...]] = {"vae": (), "recon": ("vae",), "ceiling": ("vae",), "t2i": ("vae",), "edit": ("t2i",),
                                            "eval": ("edit",), "curves": ("edit",)}
 
 def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
@@ -430,7 +473,7 @@ def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
         s = todo.pop(); keys.update(_STAGE_FIELDS[s]); todo += list(_STAGE_NEEDS[s])
     from psvae.shapes import WORLD
     key = {"smoke": smoke, "encoder": encoder_id, "world": WORLD, **{k: d[k] for k in sorted(keys)}}
-    if stage in ("eval", "curves"): key["judge"] = ShapesJudge().config()  # scores rerun when the judge changes
+    if stage in ("ceiling", "eval", "curves"): key["judge"] = ShapesJudge().config()  # scores rerun when the judge changes
     return key
 
 def _parse_force(force, stages=TABLE4_STAGES) -> set[str]:
@@ -465,7 +508,7 @@ def _run_stage(out: Path, variant: str, stage: str, key: dict, fn, force: bool, 
 
 # %% ../nbs/12_evaluate.ipynb #8d8a4d17
 def table4_row(variant: str, # a variant name (`pixel`, `rae`, ...)
-               results: dict, # the variant's stage results (`recon`, `eval`)
+               results: dict, # the variant's stage results (`recon`, `eval`; `ceiling` where it ran)
               ) -> dict:
     "One `table4.json` row: every column of `TABLE4_COLUMNS` (None where not measured), per-kind scores, the paper's row."
     from psvae.metrics import PAPER_TABLE4
@@ -476,6 +519,8 @@ def table4_row(variant: str, # a variant name (`pixel`, `rae`, ...)
            **{k: results["recon"].get(k) for k in TABLE4_COLUMNS if k in results["recon"]},
            **{k: ev[k] for k in ("geneval", "dpg", "edit", "edit_adherence", "edit_consistency")},
            "geneval_per_kind": ev["geneval_per_kind"], "edit_per_kind": ev["edit_per_kind"]}
+    ceil = results.get("ceiling") or {}  # None in records made before the runner had this stage
+    row.update(geneval_ceiling=ceil.get("overall"), geneval_ceiling_per_kind=ceil.get("per_kind"))
     row["paper"] = dict(PAPER_TABLE4[row["name"]]) if row["name"] in PAPER_TABLE4 else None
     return row
 
@@ -487,7 +532,7 @@ def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
                    ) -> str:
     "`table4.md`: the mini world's Table 4, each figure followed by the paper's in parentheses, where it agrees with the paper, and the curves."
     head = ["latent space", "C", "PSNR ↑", "SSIM ↑", "LPIPS ↓", "fd_mini ↓ (paper rFID)", "probe top-1/5 % ↑",
-            "GenEval % ↑", "DPG % ↑", "Edit ↑"]
+            "GenEval % ↑", "GenEval ceiling % (VAE)", "DPG % ↑", "Edit ↑"]
     lines = ["# Table 4 in the mini world", ""]
     if report.get("smoke"): lines += ["**Smoke run**: seconds-long trainings that check the plumbing; the numbers mean nothing.", ""]
     c = report["config"]
@@ -505,10 +550,13 @@ def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
         cells = [name, _cell(r.get("channels"), p.get("channels"), "d"), _cell(r.get("psnr"), p.get("psnr"), ".2f"),
                  _cell(r.get("ssim"), p.get("ssim"), ".3f"), _cell(r.get("lpips"), p.get("lpips"), ".3f"),
                  _cell(r.get("fd_mini"), p.get("rfid"), ".3f"), probe, _cell(r.get("geneval"), p.get("geneval"), ".1f", 100),
+                 _cell(r.get("geneval_ceiling"), None, ".1f", 100),
                  _cell(r.get("dpg"), p.get("dpg"), ".1f", 100), _cell(r.get("edit"), p.get("edit_reward"), ".2f")]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "GenEval and DPG are Shapes-GenEval and Shapes-DPG (percent); Edit is the Shapes-Edit score (geometric mean of "
               "adherence and consistency, 0 to 1), beside the paper's EditReward, another scale: compare orderings, not values. "
+              "GenEval ceiling (no paper figure) is the judge on the VAE's reconstructions of ground-truth scenes of the same "
+              "prompts (`geneval_ceiling`): what the latent space's decoder leaves room for, whatever the generator. "
               "fd_mini is the Fréchet distance in the mini encoder's features, beside the paper's rFID. LPIPS is n/a without "
               "local LPIPS weights. The MAR-VAE row is a stand-in: the `pixel` variant, a VAE of the same architecture learned from "
               "pixels alone (no pretrained encoder), beside the numbers of the paper's MAR-VAE.", "",
@@ -624,6 +672,12 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
         if encoder is not None: kw["fd_encoder"] = encoder
         row = eval_recon([vae_dir], run / "recon", progress=progress, **kw)[0]
         return {k: row.get(k) for k in ("channels", "psnr", "ssim", "lpips", "fd_mini", "rfid", "probe_top1", "probe_top5")}
+    def ceiling():
+        from psvae.vae import PSVAE
+        dev = default_device(None)
+        r = geneval_ceiling(PSVAE.from_pretrained(vae_dir).eval().to(dev), n_samples=cfg.eval_n_samples or DEFAULT_SAMPLES["geneval"],
+                            limit_per_kind=cfg.eval_limit_per_kind)
+        return {k: r[k] for k in ("overall", "per_kind", "ground_truth", "psnr", "n_images")}
     def gen(task: str, init=None):
         tcfg, gcfg = cfg.gen_configs(task)
         train_gen(run / task, vae_dir, tcfg, gcfg, init=init, smoke=smoke, progress=progress)
@@ -641,7 +695,7 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
         kw = dict(n_samples=cfg.curve_n_samples, limit_per_kind=cfg.curve_limit_per_kind, sample_cfg=cfg.sample_config(),
                   progress=progress)
         return {"geneval": convergence_curve(run / "t2i", "geneval", **kw), "edit": convergence_curve(run / "edit", "edit", **kw)}
-    return {"vae": vae, "recon": recon, "t2i": lambda: gen("t2i"), "edit": lambda: gen("edit", init=gen_dir("t2i")),
+    return {"vae": vae, "recon": recon, "ceiling": ceiling, "t2i": lambda: gen("t2i"), "edit": lambda: gen("edit", init=gen_dir("t2i")),
             "eval": evaluate, "curves": curves}
 
 def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, stage_log.jsonl, table4.json, table4.md, curves.png
