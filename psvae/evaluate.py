@@ -65,6 +65,14 @@ def parse_tasks(tasks: str | Sequence[str], # task names, or one comma-separated
 def _order(d: dict, order: Sequence[str]) -> dict:
     return {k: d[k] for k in [*[k for k in order if k in d], *[k for k in d if k not in order]]}
 
+def _geneval_prompts(prompts: Sequence[dict] | None, limit_per_kind: int | None) -> list[dict]:
+    "The prompts to score (default the frozen 504), the first `limit_per_kind` of each kind, checked."
+    prompts = take_per_kind(load_geneval_prompts() if prompts is None else prompts, limit_per_kind)
+    if not prompts: raise ConfigError("no prompts to evaluate: pass GenEval-style prompt dicts (see load_geneval_prompts)")
+    if any(not isinstance(p, dict) or "prompt" not in p or "kind" not in p for p in prompts):
+        raise ConfigError("GenEval prompts are dicts with 'prompt', 'kind', 'include' (see load_geneval_prompts / geneval_prompt)")
+    return prompts
+
 def eval_geneval(gen: Generator, # the text-to-image generator (eval mode)
                  vae: torch.nn.Module, # the VAE whose latents `gen` was trained on (`load_vae_for`)
                  prompts: Sequence[dict] | None = None, # GenEval-style prompt dicts; default: the frozen 504 (`load_geneval_prompts`)
@@ -76,10 +84,7 @@ def eval_geneval(gen: Generator, # the text-to-image generator (eval mode)
                  keep_images: bool = False, # also return `images` `[P * n_samples, 3, H, W]` (prompt-major; never written to JSON)
                 ) -> dict:
     "Shapes-GenEval: accuracy per kind, `overall` (mean over the kinds present) and one record per prompt."
-    prompts = take_per_kind(load_geneval_prompts() if prompts is None else prompts, limit_per_kind)
-    if not prompts: raise ConfigError("no prompts to evaluate: pass GenEval-style prompt dicts (see load_geneval_prompts)")
-    if any(not isinstance(p, dict) or "prompt" not in p or "kind" not in p for p in prompts):
-        raise ConfigError("GenEval prompts are dicts with 'prompt', 'kind', 'include' (see load_geneval_prompts / geneval_prompt)")
+    prompts = _geneval_prompts(prompts, limit_per_kind)
     n = _check_count("n_samples", n_samples)
     sample_cfg = sample_cfg or SampleConfig()
     r = judge_t2i(gen, vae, prompts, n_samples=n, sample_cfg=sample_cfg, batch_size=batch_size, judge=judge)
@@ -109,10 +114,7 @@ def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_si
     "The Shapes-GenEval a VAE leaves room for: the judge on its reconstructions of ground-truth scenes of each prompt (per kind, `overall`)."
     from psvae.metrics import psnr
     from psvae.shapes import render, scene_for_prompt
-    prompts = take_per_kind(load_geneval_prompts() if prompts is None else prompts, limit_per_kind)
-    if not prompts: raise ConfigError("no prompts to score: pass GenEval-style prompt dicts (see load_geneval_prompts)")
-    if any(not isinstance(p, dict) or "prompt" not in p or "kind" not in p for p in prompts):
-        raise ConfigError("GenEval prompts are dicts with 'prompt', 'kind', 'include' (see load_geneval_prompts / geneval_prompt)")
+    prompts = _geneval_prompts(prompts, limit_per_kind)
     n, bs = _check_count("n_samples", n_samples), _check_count("batch_size", batch_size)
     if not hasattr(vae, "reconstruct") or not hasattr(vae, "out_size"):
         raise ConfigError(f"geneval_ceiling needs a VAE with reconstruct() and out_size (a PSVAE), got {type(vae).__name__}")
