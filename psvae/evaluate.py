@@ -16,7 +16,7 @@ from .core import ConfigError, atomic_write_json, default_device, image_grid, sa
 from .generator import Generator, GeneratorConfig, SampleConfig, build_generator, generate_images, load_generator
 from .shapes import (
     EDIT_KINDS, GENEVAL_KINDS, Edit, ShapesJudge, load_dense_prompts, load_edit_cases, load_geneval_prompts)
-from .train_gen import judge_edit, judge_t2i, load_vae_for, vae_fingerprint
+from .train_gen import _kind_rates, judge_edit, judge_t2i, load_vae_for, vae_fingerprint
 
 # %% auto #0
 __all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT', 'TABLE4_ROWS', 'TABLE4_NAMES',
@@ -97,13 +97,6 @@ def eval_geneval(gen: Generator, # the text-to-image generator (eval mode)
     return out
 
 # %% ../nbs/12_evaluate.ipynb #8e639fd1
-def _kind_means(prompts: Sequence[dict], ok: Sequence[bool]) -> tuple[dict, float]:
-    "Per-kind pass rate of per-image verdicts `ok` (prompt `prompts[i]` for image i), ordered as GENEVAL_KINDS, and their mean."
-    kinds: dict[str, list] = {}
-    for p, o in zip(prompts, ok): kinds.setdefault(p["kind"], []).append(bool(o))
-    per = _order({k: float(np.mean(v)) for k, v in kinds.items()}, GENEVAL_KINDS)
-    return per, float(np.mean(list(per.values())))
-
 def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_size` (a `PSVAE`, e.g. from `load_vae_for`)
                     prompts: Sequence[dict] | None = None, # GenEval-style prompt dicts; default: the frozen 504 (`load_geneval_prompts`)
                     n_samples: int = DEFAULT_SAMPLES["geneval"], # ground-truth scenes per prompt (as GenEval's images per prompt)
@@ -129,8 +122,8 @@ def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_si
         ok += [bool(judge.score_geneval(x, p)) for x, p in zip(rec, chunk)]
         ok_gt += [bool(judge.score_geneval(x, p)) for x, p in zip(gt, chunk)]
         dbs.append(psnr(rec, gt))
-    per, overall = _kind_means(per_image, ok)
-    return {"task": "geneval_ceiling", "overall": overall, "per_kind": per, "ground_truth": _kind_means(per_image, ok_gt)[1],
+    per, overall = _kind_rates(per_image, ok)  # judge_t2i's aggregation, as eval_geneval reports it
+    return {"task": "geneval_ceiling", "overall": overall, "per_kind": _order(per, GENEVAL_KINDS), "ground_truth": _kind_rates(per_image, ok_gt)[1],
             "psnr": float(torch.cat(dbs).mean()), "n_prompts": len(prompts), "n_samples": n, "n_images": len(per_image),
             "records": [{"prompt": p["prompt"], "kind": p["kind"], "passes": ok[k * n:(k + 1) * n]} for k, p in enumerate(prompts)]}
 

@@ -307,6 +307,13 @@ def train_gen(out_dir: str | Path, # run folder: latents/, checkpoints/, snapsho
     return out / "gen"
 
 # %% ../nbs/11_train_gen.ipynb #00c527e1
+def _kind_rates(prompts: Sequence[dict], ok: Sequence) -> tuple[dict, float]:
+    "Pass rate per kind of per-image verdicts `ok` (image i answers `prompts[i]`), kinds in order of appearance, and their mean."
+    kinds: dict[str, list] = {}
+    for p, o in zip(prompts, ok): kinds.setdefault(p["kind"], []).append(bool(o))
+    acc = {k: float(np.mean(v)) for k, v in kinds.items()}
+    return acc, float(np.mean(list(acc.values())))
+
 def judge_t2i(gen: Generator, vae, prompts: Sequence[dict], # GenEval-style prompt dicts (`load_geneval_prompts`)
               n_samples: int = 4, # images per prompt (GenEval uses 4)
               sample_cfg: SampleConfig | None = None, batch_size: int = 64, judge=None,
@@ -316,11 +323,10 @@ def judge_t2i(gen: Generator, vae, prompts: Sequence[dict], # GenEval-style prom
     judge = judge or ShapesJudge()
     texts = [p["prompt"] for p in prompts for _ in range(n_samples)]
     imgs = generate_images(gen, vae, texts, sample_cfg, batch_size=batch_size)
-    ok = [judge.score_geneval(im, p) for im, p in zip(imgs, [p for p in prompts for _ in range(n_samples)])]
-    kinds: dict[str, list] = {}
-    for p, o in zip([p for p in prompts for _ in range(n_samples)], ok): kinds.setdefault(p["kind"], []).append(o)
-    acc = {k: float(np.mean(v)) for k, v in kinds.items()}
-    return {"per_kind": acc, "overall": float(np.mean(list(acc.values()))), "n_images": len(imgs), "images": imgs, "passed": ok}
+    per_image = [p for p in prompts for _ in range(n_samples)]
+    ok = [judge.score_geneval(im, p) for im, p in zip(imgs, per_image)]
+    acc, overall = _kind_rates(per_image, ok)
+    return {"per_kind": acc, "overall": overall, "n_images": len(imgs), "images": imgs, "passed": ok}
 
 def judge_edit(gen: Generator, vae, cases: Sequence, # `psvae.shapes.Edit`s (`load_edit_cases`)
                sample_cfg: SampleConfig | None = None, batch_size: int = 64, judge=None,
