@@ -559,9 +559,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="comma-separated latent spaces (default: pixel,rae,svae,pvae,psvae; pixel is the MAR-VAE stand-in)")
     t4.add_argument("--force", type=_force_arg, nargs="?", const=True, default=False, metavar="STAGES",
                     help="redo finished stages: all (no value), or comma-separated from vae,recon,ceiling,t2i,edit,eval,curves")
-    t4.add_argument("--preset", choices=("mini", "long"), default=None,
-                    help="budget: mini (default; about 1 h on 2 CPU cores) or long (11's 750 + 750-step VAEs and 3500 + 3000 "
-                         "generator steps; about 2 h for five latent spaces)")
+    t4.add_argument("--preset", choices=("mini", "long", "xl"), default=None,
+                    help="budget: mini (default; about 1 h on 2 CPU cores), long (11's 750 + 750-step VAEs and 3500 + 3000 "
+                         "generator steps; about 2 h for five latent spaces) or xl (1500 + 1500-step VAEs and 10000 + 3000 "
+                         "generator steps; about 4 h on 2 CPU cores: for a GPU)")
     t4.add_argument("--config", type=Path, default=None, help="a Table4Config JSON (Table4Config.save) instead of a preset")
     t4.add_argument("--smoke", action="store_true", help="seconds-long run of every stage to check the plumbing (numbers mean nothing)")
     t4.set_defaults(func=_cmd_table4)
