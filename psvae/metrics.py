@@ -20,7 +20,7 @@ from .encoders import pooled_features, linear_probe, RenderedShapes, PROBE_SIZES
 # %% auto #0
 __all__ = ['LPIPS_BACKBONE_FILES', 'PAPER_TABLE4', 'psnr', 'ssim', 'MissingWeightsWarning', 'load_lpips_metric', 'lpips',
            'gaussian_frechet_distance', 'frechet_distance', 'fid', 'fd_mini', 'latent_probe', 'evaluate_reconstruction',
-           'recon_table', 'eval_recon']
+           'recon_table', 'eval_recon', 'detail_renders', 'detail_split', 'detail_share']
 
 # %% ../nbs/09_metrics.ipynb #b126428b
 def _as_batch(x: torch.Tensor, y: torch.Tensor, name: str = "images") -> tuple[torch.Tensor, torch.Tensor, bool]:
@@ -456,3 +456,56 @@ def eval_recon(vae_dirs: Sequence[str | Path], # folders written by `PSVAE.save_
                                            "test": str(test_dir) if test_dir else "shapes"})
     atomic_write_text(out / "recon.md", recon_table(rows) + "\n")
     return rows
+
+# %% ../nbs/09_metrics.ipynb #e05246ab
+def detail_renders(n: int = 256, # scenes: items 0..n-1 of `ShapesDataset(seed=seed)`
+                   k: int = 8, # draws of the render detail per scene (`redetail`, boxes kept)
+                   seed: int = 4, # Shapes seed of the scenes (4: the held-out scenes of `eval_recon`)
+                   size: int = 64, # render side in pixels
+                  ) -> torch.Tensor:
+    "`[n, k, 3, size, size]` images in [0, 1] (8-bit steps, as `eval_recon`'s): each scene under `k` fresh draws of the detail captions leave out."
+    from psvae.data import ShapesDataset
+    from psvae.shapes import Scene, redetail, render_array, subseed
+    if n < 1 or k < 2: raise ConfigError(f"need n >= 1 scenes and k >= 2 detail draws per scene (the split compares draws), got n={n}, k={k}")
+    ds, out = ShapesDataset(n, size=size, seed=seed), torch.empty(n, k, 3, size, size)
+    for i in range(n):
+        s = Scene.from_dict(json.loads(ds[i]["scene"]))
+        for j in range(k): out[i, j] = torch.from_numpy(render_array(redetail(s, subseed(seed, i, j)), size)).permute(2, 0, 1)
+    return (out * 255).round() / 255
+
+def _draws(renders: torch.Tensor) -> tuple[int, int]:
+    if not isinstance(renders, torch.Tensor) or renders.ndim != 5 or renders.shape[1] < 2:
+        raise ConfigError(f"renders must be [n, k >= 2, C, H, W] (from detail_renders), got {getattr(renders, 'shape', type(renders).__name__)}")
+    return renders.shape[0], renders.shape[1]
+
+def _db(mse: float) -> float: return 100.0 if mse <= 1e-10 else min(100.0, -10 * math.log10(mse))  # capped as `psnr`
+
+@torch.no_grad()
+def detail_split(reconstruct: Callable[[torch.Tensor], torch.Tensor], # `[B,3,H,W]` in [0,1] -> reconstructions of that shape
+                 renders: torch.Tensor, # `[n, k, 3, H, W]` from `detail_renders`
+                 batch_size: int = 64, # images per call of `reconstruct`
+                ) -> dict:
+    "Reconstruction MSE split exactly into content (the mean over detail draws) and detail (each draw's departure from it), with the detail-blind floor."
+    n, k = _draws(renders)
+    flat = renders.flatten(0, 1)
+    rec = torch.cat([reconstruct(b).detach().float().cpu() for b in flat.split(batch_size)])
+    if rec.shape != flat.shape: raise ConfigError(f"reconstruct gave {tuple(rec.shape)} for images {tuple(flat.shape)}: it must return images of the input's shape")
+    x, r = renders.double(), rec.clamp(0, 1).view_as(renders).double()
+    xm, rm = x.mean(1, keepdim=True), r.mean(1, keepdim=True)
+    mse, content = float(((r - x) ** 2).mean()), float(((rm - xm) ** 2).mean())
+    detail, spread = float((((r - rm) - (x - xm)) ** 2).mean()), float(((x - xm) ** 2).mean())
+    return {"n": n, "k": k, "mse": mse, "content_mse": content, "detail_mse": detail, "detail_spread": spread,
+            "psnr": _db(mse), "content_psnr": _db(content), "detail_psnr": _db(detail), "blind_psnr": _db(spread * k / (k - 1)),
+            "detail_kept": 1 - detail / spread}
+
+@torch.no_grad()
+def detail_share(features: Callable[[torch.Tensor], torch.Tensor], # `[B,3,H,W]` in [0,1] -> any `[B, ...]` representation
+                 renders: torch.Tensor, # `[n, k, 3, H, W]` from `detail_renders`
+                 batch_size: int = 64, # images per call of `features`
+                ) -> float:
+    "Share of the representation's variance (over scenes and detail draws) that lies within a scene: 0 when it ignores the render detail."
+    n, k = _draws(renders)
+    f = torch.cat([features(b).detach().double().flatten(1).cpu() for b in renders.flatten(0, 1).split(batch_size)]).view(n, k, -1)
+    total = float(((f - f.mean((0, 1), keepdim=True)) ** 2).sum(-1).mean())
+    if total == 0: raise ConfigError("the representation is the same for every image: its detail share is undefined")
+    return float(((f - f.mean(1, keepdim=True)) ** 2).sum(-1).mean()) / total

@@ -23,9 +23,9 @@ __all__ = ['SHAPES', 'COLOURS', 'PATTERNS', 'PATTERN_WORDS', 'BACKGROUNDS', 'BAC
            'Scene', 'subseed', 'sample_scene', 'shade_of', 'object_sd', 'apply_filter', 'apply_tone', 'render_array',
            'render', 'plural', 'where', 'background_phrase', 'caption', 'relations', 'object_box', 'object_area',
            'largest_ratio', 'largest_object_label', 'Edit', 'sample_edit', 'edit_mask', 'geneval_prompt',
-           'scene_for_prompt', 'negative_scene', 'dense_prompt', 'ObjectReading', 'Reading', 'detect_filter',
-           'shape_fit', 'ShapesJudge', 'draw_reading', 'consistency_scores', 'judge_selftest', 'selftest_frame',
-           'make_geneval_prompts', 'make_dense_prompts', 'make_edit_cases', 'to_jsonl', 'data_dir',
+           'scene_for_prompt', 'negative_scene', 'redetail', 'dense_prompt', 'ObjectReading', 'Reading',
+           'detect_filter', 'shape_fit', 'ShapesJudge', 'draw_reading', 'consistency_scores', 'judge_selftest',
+           'selftest_frame', 'make_geneval_prompts', 'make_dense_prompts', 'make_edit_cases', 'to_jsonl', 'data_dir',
            'load_geneval_prompts', 'load_dense_prompts', 'load_edit_cases']
 
 # %% ../nbs/02_shapes.ipynb #6442cdab
@@ -599,10 +599,10 @@ def _scene_from_specs(rng, specs, relation=None) -> Scene:
     if objs is None: raise RuntimeError("could not place objects for the prompt")
     return Scene(background=_sample_background(rng), objects=objs, grain_seed=int(rng.integers(2**31)))
 
-def _redetail(scene: Scene, rng) -> Scene:
+def _redetail(scene: Scene, rng, rotation_scale: float | None = 0.25) -> Scene:
     s = Scene.from_dict(scene.to_dict())
-    for o in s.objects:
-        d = _detail(rng); d["rotation"] = _r4(d["rotation"] / 4)  # keep boxes (and relations) as they were
+    for o in s.objects:  # rotation_scale: a quarter keeps boxes near what they were; None keeps the rotation, so boxes exactly
+        d = _detail(rng); d["rotation"] = o.rotation if rotation_scale is None else _r4(d["rotation"] * rotation_scale)
         for k, v in d.items(): setattr(o, k, v)
     s.background.angle, s.background.texture_seed = _r4(rng.uniform(0, 360)), int(rng.integers(2**31))
     s.grain_seed = int(rng.integers(2**31))
@@ -638,6 +638,15 @@ def negative_scene(prompt: dict, # from `geneval_prompt` or `dense_prompt`
     elif kind == "position":
         rel = dict(rel, relation=_OPPOSITE[rel["relation"]])
     return _scene_from_specs(rng, specs, rel)
+
+# %% ../nbs/02_shapes.ipynb #47bc51f1
+def redetail(scene: Scene, # the scene to draw again
+             seed: int, # any integer; the new detail is a pure function of (scene, seed)
+             keep_boxes: bool = True, # keep each object's rotation, so boxes, relations and every caption stay exactly; False: redraw it (+-12 degrees)
+            ) -> Scene:
+    "`scene` with what captions say unchanged and its render detail (pattern scale/phase/angle, tint, background detail, grain; rotation jitter unless `keep_boxes`) drawn afresh."
+    if not isinstance(scene, Scene): raise ConfigError(f"redetail takes a Scene, got {type(scene).__name__}: use Scene.from_dict for a dict")
+    return _redetail(scene, np.random.default_rng(subseed(seed, "redetail")), None if keep_boxes else 1.0)
 
 # %% ../nbs/02_shapes.ipynb #68e1f593
 def _propositions(scene: Scene) -> list[dict]:
