@@ -464,12 +464,12 @@ def detail_renders(n: int = 256, # scenes: items 0..n-1 of `ShapesDataset(seed=s
                    size: int = 64, # render side in pixels
                   ) -> torch.Tensor:
     "`[n, k, 3, size, size]` images in [0, 1] (8-bit steps, as `eval_recon`'s): each scene under `k` fresh draws of the detail captions leave out."
-    from psvae.data import ShapesDataset
-    from psvae.shapes import Scene, redetail, render_array, subseed
+    from psvae.data import item_seed
+    from psvae.shapes import redetail, render_array, sample_scene, subseed
     if n < 1 or k < 2: raise ConfigError(f"need n >= 1 scenes and k >= 2 detail draws per scene (the split compares draws), got n={n}, k={k}")
-    ds, out = ShapesDataset(n, size=size, seed=seed), torch.empty(n, k, 3, size, size)
+    out = torch.empty(n, k, 3, size, size)
     for i in range(n):
-        s = Scene.from_dict(json.loads(ds[i]["scene"]))
+        s = sample_scene(item_seed(seed, i))  # the scene of `ShapesDataset(seed=seed)[i]`, without rendering it
         for j in range(k): out[i, j] = torch.from_numpy(render_array(redetail(s, subseed(seed, i, j)), size)).permute(2, 0, 1)
     return (out * 255).round() / 255
 
