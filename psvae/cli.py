@@ -292,7 +292,7 @@ def _cmd_probe(a):
 
 def _train_overrides(a) -> dict:
     kw = {}
-    for k in ("stage1_steps", "stage2_steps", "batch_size", "lr", "encoder_lr_scale", "pixel_weight", "data_dir", "lpips_path"):
+    for k in ("stage1_steps", "stage2_steps", "batch_size", "lr", "encoder_lr_scale", "semantic_weight", "pixel_weight", "data_dir", "lpips_path"):
         v = getattr(a, k, None)
         if v is not None: kw[k] = str(v) if isinstance(v, Path) else v
     return kw
@@ -441,7 +441,10 @@ def _vae_train_args(q: argparse.ArgumentParser):
     q.add_argument("--encoder-lr-scale", type=float, default=None,
                    help="stage 2: the representation encoder's lr is lr times this (default: the preset's, 0.1)")
     q.add_argument("--pixel-weight", type=float, default=None,
-                   help="w_p on the pixel loss, beside w_s = 1 on the semantic loss (default: the preset's, 0.1; paper_siglip2 0.05)")
+                   help="w_p on the pixel loss (default: the preset's, 0.1; paper_siglip2 0.05)")
+    q.add_argument("--semantic-weight", type=float, default=None,
+                   help="w_s on the semantic and KL losses (default: 1); --semantic-weight 0.1 --pixel-weight 1 is Sec. 4.4's "
+                        "reading of the ratio (08)")
     q.add_argument("--lpips-path", type=Path, default=None, help="local LPIPS-VGG weights for the perceptual loss (default: none)")
     q.add_argument("--smoke", action="store_true", help="seconds-long run to check the plumbing (numbers mean nothing)")
 
