@@ -341,7 +341,10 @@ def _cmd_train_gen(a):
     from psvae.train_gen import GenTrainConfig, train_gen
     kw = {k: v for k, v in dict(steps=a.steps, batch_size=a.batch_size, lr=a.lr, n_train=a.n_train,
                                 snapshot_every=a.snapshot_every).items() if v is not None}
-    gkw = {k: v for k, v in dict(design=a.design, head=a.head, backbone_path=a.backbone_path and str(a.backbone_path)).items() if v is not None}
+    gkw = {k: v for k, v in dict(design=a.design, head=a.head, backbone_path=a.backbone_path and str(a.backbone_path),
+                                 head_width=a.head_width, head_blocks=a.head_blocks, head_heads=a.head_heads).items() if v is not None}
+    if a.init and gkw:  # the shape of a generator that starts from --init is that generator's
+        raise ConfigError(f"--init {a.init} fixes the generator's shape: drop {', '.join('--' + k.replace('_', '-') for k in gkw)}")
     path = train_gen(a.out, _vae_dir(a.vae), GenTrainConfig.for_task(a.task, a.preset, **kw), GeneratorConfig.preset(a.preset, **gkw),
                      init=_gen_dir(a.init) if a.init else None, resume=not a.restart, smoke=a.smoke)
     print(f"[psvae] {a.task} generator saved to {path}")
@@ -528,6 +531,9 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--design", default=None, choices=["transfusion", "bagel", "llamafusion"], help="block design (default: transfusion)")
     tg.add_argument("--head", default=None, choices=["ddt", "linear"], help="output head (default: the wide DDT head)")
     tg.add_argument("--backbone-path", type=Path, default=None, help="local Qwen2 weights to start from (paper; default: random init)")
+    tg.add_argument("--head-width", type=_positive, default=None, help="width of the DDT head (default: the preset's; mini 192)")
+    tg.add_argument("--head-blocks", type=_positive, default=None, help="blocks of the DDT head (default: the preset's; mini 2)")
+    tg.add_argument("--head-heads", type=_positive, default=None, help="attention heads of the DDT head; must divide --head-width (default: the preset's)")
     tg.add_argument("--steps", type=_positive, default=None, help="optimizer steps (default: the preset's)")
     tg.add_argument("--batch-size", type=_positive, default=None, help="examples per step (default: the preset's)")
     tg.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the preset's)")
