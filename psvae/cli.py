@@ -340,7 +340,7 @@ def _cmd_train_gen(a):
     from psvae.generator import GeneratorConfig
     from psvae.train_gen import GenTrainConfig, train_gen
     kw = {k: v for k, v in dict(steps=a.steps, batch_size=a.batch_size, lr=a.lr, n_train=a.n_train,
-                                snapshot_every=a.snapshot_every).items() if v is not None}
+                                snapshot_every=a.snapshot_every, seed=a.seed).items() if v is not None}
     gkw = {k: v for k, v in dict(design=a.design, head=a.head, backbone_path=a.backbone_path and str(a.backbone_path),
                                  head_width=a.head_width, head_blocks=a.head_blocks, head_heads=a.head_heads).items() if v is not None}
     if a.init and gkw:  # the shape of a generator that starts from --init is that generator's
@@ -539,6 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the preset's)")
     tg.add_argument("--n-train", type=_positive, default=None, help="Shapes training examples (default: the preset's)")
     tg.add_argument("--snapshot-every", type=_positive, default=None, help="save the EMA generator every N steps (convergence curves)")
+    tg.add_argument("--seed", type=int, default=None, help="seed of the run: initial weights, data order, noise, times (default 0)")
     tg.add_argument("--restart", action="store_true", help="start over instead of resuming a run found in OUT")
     tg.add_argument("--smoke", action="store_true", help="seconds-long run to check the plumbing (numbers mean nothing)")
     tg.set_defaults(func=_cmd_train_gen)

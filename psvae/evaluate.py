@@ -103,6 +103,7 @@ def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_si
                     limit_per_kind: int | None = None, # only the first this many prompts of each kind; None: all
                     batch_size: int = 64, # images per `reconstruct` call
                     judge: ShapesJudge | None = None, # default `ShapesJudge()`
+                    keep_images: bool = False, # also return `scenes` (the renders) and `images` (their reconstructions), `[P * n_samples, 3, H, W]`, prompt-major; never written to JSON
                    ) -> dict:
     "The Shapes-GenEval a VAE leaves room for: the judge on its reconstructions of ground-truth scenes of each prompt (per kind, `overall`)."
     from psvae.metrics import psnr
@@ -114,7 +115,7 @@ def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_si
     judge, size = judge or ShapesJudge(), int(vae.out_size)
     dev = next((p.device for p in vae.parameters()), torch.device("cpu"))
     per_image = [p for p in prompts for _ in range(n)]
-    ok, ok_gt, dbs = [], [], []
+    ok, ok_gt, dbs, kept = [], [], [], []
     for i in range(0, len(per_image), bs):
         chunk = per_image[i:i + bs]
         gt = torch.stack([render(scene_for_prompt(p, seed=(i + j) % n), size) for j, p in enumerate(chunk)])
@@ -122,10 +123,13 @@ def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_si
         ok += [bool(judge.score_geneval(x, p)) for x, p in zip(rec, chunk)]
         ok_gt += [bool(judge.score_geneval(x, p)) for x, p in zip(gt, chunk)]
         dbs.append(psnr(rec, gt))
+        if keep_images: kept.append((gt, rec))
     per, overall = _kind_rates(per_image, ok)  # judge_t2i's aggregation, as eval_geneval reports it
-    return {"task": "geneval_ceiling", "overall": overall, "per_kind": _order(per, GENEVAL_KINDS), "ground_truth": _kind_rates(per_image, ok_gt)[1],
+    out = {"task": "geneval_ceiling", "overall": overall, "per_kind": _order(per, GENEVAL_KINDS), "ground_truth": _kind_rates(per_image, ok_gt)[1],
             "psnr": float(torch.cat(dbs).mean()), "n_prompts": len(prompts), "n_samples": n, "n_images": len(per_image),
             "records": [{"prompt": p["prompt"], "kind": p["kind"], "passes": ok[k * n:(k + 1) * n]} for k, p in enumerate(prompts)]}
+    if keep_images: out["scenes"], out["images"] = (torch.cat([k[m] for k in kept]) for m in (0, 1))
+    return out
 
 
 # %% ../nbs/12_evaluate.ipynb #f98f39ea
