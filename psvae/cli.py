@@ -406,6 +406,24 @@ def _cmd_evaluate(a):
     print(json.dumps({t: {k: x[k] for k in ("overall", "adherence", "consistency", "per_kind") if k in x} for t, x in r["results"].items()}, indent=2))
     print(f"[psvae] scores written to {Path(a.out) / 'eval.json'}, sample grid to {Path(a.out) / 'samples.png'}")
 
+def _scales_arg(s: str) -> tuple[float, ...]:
+    try: v = tuple(float(x) for x in s.split(",") if x.strip())
+    except ValueError: raise argparse.ArgumentTypeError(f"guidance scales are comma-separated numbers such as 1.5,3,6.5, got {s!r}")
+    if not v: raise argparse.ArgumentTypeError("no guidance scales given: pass e.g. --scales 1.5,3,6.5")
+    return v
+
+def _cmd_select_guidance(a):
+    from psvae.core import atomic_write_json
+    from psvae.evaluate import VALIDATION_SEED, select_guidance
+    from psvae.generator import SampleConfig
+    gen, vae = _load_gen_vae(a)
+    cfg = SampleConfig(seed=VALIDATION_SEED if a.seed is None else a.seed, **{k: v for k, v in dict(steps=a.steps, shift=a.shift).items() if v is not None})
+    r = select_guidance(gen, vae, scales=a.scales, test_per_kind=a.test_per_kind, limit_per_kind=a.limit_per_kind,
+                        n_samples=a.n_samples, sample_cfg=cfg, batch_size=a.batch_size)
+    atomic_write_json(a.out, {"gen": str(_gen_dir(a.gen).resolve()), **r})
+    for row in r["scales"]: print(f"guidance {row['cfg_scale']:5.2f}: Shapes-GenEval {100 * row['overall']:5.1f} % on {r['n_prompts']} validation prompts")
+    print(f"[psvae] best guidance {r['best']} (sample with --cfg {r['best']}); scores written to {a.out}")
+
 def _variants_arg(s: str) -> tuple[str, ...]:
     from psvae.evaluate import _check_variants
     try: return _check_variants(s)
@@ -567,6 +585,19 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--batch-size", type=_positive, default=64, help="images per sampler call (default 64)")
     _sampler_args(ge)
     ge.set_defaults(func=_cmd_evaluate)
+    sg = sub.add_parser("select-guidance", help="choose the guidance scale on Shapes-GenEval's validation prompts, apart from the runner's test prompts (JSON)")
+    sg.add_argument("--gen", type=Path, required=True, help="text-to-image generator folder (train-gen OUT or OUT/gen)")
+    sg.add_argument("--out", type=Path, required=True, help="JSON file for every scale's scores and the best")
+    sg.add_argument("--scales", type=_scales_arg, default=(1.5, 2.0, 3.0, 4.5, 6.5), help="comma-separated guidance scales (default 1.5,2,3,4.5,6.5)")
+    sg.add_argument("--test-per-kind", type=_positive, default=16, help="the first K prompts of each kind are the test split, held out (default 16, the runner's)")
+    sg.add_argument("--limit-per-kind", type=_positive, default=None, help="score the first K validation prompts of each kind (default: all 68)")
+    sg.add_argument("--n-samples", type=_positive, default=4, help="images per prompt (default 4)")
+    sg.add_argument("--batch-size", type=_positive, default=64, help="images per sampler call (default 64)")
+    sg.add_argument("--vae", type=Path, default=None, help="VAE folder (default: the one recorded in the generator's vae.json)")
+    sg.add_argument("--steps", type=_positive, default=None, help="Euler steps (default 50)")
+    sg.add_argument("--shift", type=float, default=None, help="sampling time shift (default 3)")
+    sg.add_argument("--seed", type=int, default=None, help="noise seed (default 1, apart from the evaluations' 0)")
+    sg.set_defaults(func=_cmd_select_guidance)
     t4 = sub.add_parser("table4", help="Table 4 in the mini world: VAE, t2i and editing generators per latent space, on one budget (resumable)")
     t4.add_argument("--out", type=Path, required=True, help="run folder: one subfolder per latent space, table4.json, table4.md, curves.png")
     t4.add_argument("--variants", type=_variants_arg, default=("pixel", "rae", "svae", "pvae", "psvae"),

@@ -19,11 +19,12 @@ from .shapes import (
 from .train_gen import _kind_rates, judge_edit, judge_t2i, load_vae_for, vae_fingerprint
 
 # %% auto #0
-__all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT', 'TABLE4_ROWS', 'TABLE4_NAMES',
-           'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'parse_tasks', 'eval_geneval', 'geneval_ceiling',
-           'eval_dense', 'eval_edit', 'default_tasks', 'evaluate_generator', 'snapshot_steps', 'initial_generator',
-           'curve_point', 'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown',
-           'plot_table4_curves', 'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown', 'run_table4']
+__all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'VALIDATION_SEED', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT',
+           'TABLE4_ROWS', 'TABLE4_NAMES', 'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'parse_tasks',
+           'eval_geneval', 'geneval_ceiling', 'split_prompts', 'select_guidance', 'eval_dense', 'eval_edit',
+           'default_tasks', 'evaluate_generator', 'snapshot_steps', 'initial_generator', 'curve_point',
+           'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown', 'plot_table4_curves',
+           'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown', 'run_table4']
 
 # %% ../nbs/12_evaluate.ipynb #365d1b46
 #: The evaluation tasks, in the order they are run and reported.
@@ -130,6 +131,52 @@ def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_si
             "records": [{"prompt": p["prompt"], "kind": p["kind"], "passes": ok[k * n:(k + 1) * n]} for k, p in enumerate(prompts)]}
     if keep_images: out["scenes"], out["images"] = (torch.cat([k[m] for k in kept]) for m in (0, 1))
     return out
+
+
+# %% ../nbs/12_evaluate.ipynb #621dd7d9
+#: The sampler noise seed of the validation split (`select_guidance`): apart from the evaluations' 0.
+VALIDATION_SEED: int = 1
+
+def split_prompts(items: Sequence, # prompt dicts (key `kind`) or edit cases, in their frozen order
+                  test_per_kind: int = 16, # the first this many of each kind are the test split (the runner's `eval_limit_per_kind`)
+                 ) -> tuple[list, list]:
+    "`(test, validation)`: the first `test_per_kind` items of each kind, the ones the runner scores, and every item after them."
+    test_per_kind = _check_count("test_per_kind", test_per_kind)
+    seen: dict[str, int] = {}
+    test, val = [], []
+    for x in items:
+        k = _kind(x); seen[k] = seen.get(k, 0) + 1
+        (test if seen[k] <= test_per_kind else val).append(x)
+    return test, val
+
+def select_guidance(gen: Generator, # the text-to-image generator (eval mode)
+                    vae: torch.nn.Module, # the VAE whose latents `gen` was trained on (`load_vae_for`)
+                    scales: Sequence[float] = (1.5, 2.0, 3.0, 4.5, 6.5), # candidate guidance scales (>= 1; 1: no guidance)
+                    prompts: Sequence[dict] | None = None, # validation prompts; default the frozen set's validation split
+                    test_per_kind: int = 16, # with the default prompts: the test split held out (the runner's `eval_limit_per_kind`)
+                    limit_per_kind: int | None = None, # score only the first this many validation prompts of each kind; None: all
+                    n_samples: int = DEFAULT_SAMPLES["geneval"], # images per prompt
+                    sample_cfg: SampleConfig | None = None, # sampler settings but the scale; default the paper's at `VALIDATION_SEED`
+                    batch_size: int = 64, # images per sampler call
+                    judge: ShapesJudge | None = None, # default `ShapesJudge()`
+                   ) -> dict:
+    "The guidance scale of `scales` with the best Shapes-GenEval on validation prompts (ties: the first listed), with every scale's scores."
+    scales = list(scales)
+    if not scales: raise ConfigError("no guidance scales to choose from: pass e.g. scales=(1.5, 3.0, 6.5)")
+    if any(isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or s < 1 for s in scales):
+        raise ConfigError(f"guidance scales are finite numbers >= 1 (1: no guidance), got {scales}")
+    scales = [float(s) for s in scales]
+    if len(set(scales)) < len(scales): raise ConfigError(f"a guidance scale is listed twice in {scales}: list each once")
+    if prompts is None: prompts = split_prompts(load_geneval_prompts(), test_per_kind)[1]
+    prompts = _geneval_prompts(prompts, limit_per_kind)
+    sample_cfg = sample_cfg or SampleConfig(seed=VALIDATION_SEED)
+    rows = []
+    for s in scales:
+        r = eval_geneval(gen, vae, prompts, n_samples=n_samples, sample_cfg=sample_cfg.replace(cfg_scale=s), batch_size=batch_size, judge=judge)
+        rows.append({"cfg_scale": s, "overall": r["overall"], "per_kind": r["per_kind"]})
+    best = max(rows, key=lambda r: r["overall"])  # max keeps the first of equals
+    return {"best": best["cfg_scale"], "best_overall": best["overall"], "scales": rows, "n_prompts": len(prompts),
+            "n_samples": n_samples, "sample": sample_cfg.replace(cfg_scale=best["cfg_scale"]).to_dict()}
 
 
 # %% ../nbs/12_evaluate.ipynb #f98f39ea
