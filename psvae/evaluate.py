@@ -20,8 +20,8 @@ from .train_gen import _kind_rates, judge_edit, judge_t2i, load_vae_for, vae_fin
 
 # %% auto #0
 __all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'VALIDATION_SEED', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT',
-           'TABLE4_ROWS', 'TABLE4_NAMES', 'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'parse_tasks',
-           'eval_geneval', 'geneval_ceiling', 'split_prompts', 'select_guidance', 'eval_dense', 'eval_edit',
+           'TABLE4_ROWS', 'TABLE4_NAMES', 'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'split_prompts',
+           'parse_tasks', 'eval_geneval', 'geneval_ceiling', 'select_guidance', 'eval_dense', 'eval_edit',
            'default_tasks', 'evaluate_generator', 'snapshot_steps', 'initial_generator', 'curve_point',
            'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown', 'plot_table4_curves',
            'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown', 'run_table4']
@@ -44,13 +44,19 @@ def take_per_kind(items: Sequence, # prompt dicts (key `kind`) or `Edit`s / edit
                  ) -> list:
     "The first `limit_per_kind` items of each kind, in their original order."
     if limit_per_kind is None: return list(items)
-    _check_count("limit_per_kind", limit_per_kind)
+    return split_prompts(items, _check_count("limit_per_kind", limit_per_kind))[0]
+
+def split_prompts(items: Sequence, # prompt dicts (key `kind`) or edit cases, in their frozen order
+                  test_per_kind: int = 16, # the first this many of each kind are the test split (the runner's `eval_limit_per_kind`)
+                 ) -> tuple[list, list]:
+    "`(test, validation)`: the first `test_per_kind` items of each kind, the ones the runner scores, and every item after them."
+    test_per_kind = _check_count("test_per_kind", test_per_kind)
     seen: dict[str, int] = {}
-    out = []
+    test, val = [], []
     for x in items:
-        k = _kind(x)
-        if seen.get(k, 0) < limit_per_kind: out.append(x); seen[k] = seen.get(k, 0) + 1
-    return out
+        k = _kind(x); seen[k] = seen.get(k, 0) + 1
+        (test if seen[k] <= test_per_kind else val).append(x)
+    return test, val
 
 def parse_tasks(tasks: str | Sequence[str], # task names, or one comma-separated string such as "geneval,dense"
                ) -> tuple[str, ...]:
@@ -136,18 +142,6 @@ def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_si
 # %% ../nbs/12_evaluate.ipynb #621dd7d9
 #: The sampler noise seed of the validation split (`select_guidance`): apart from the evaluations' 0.
 VALIDATION_SEED: int = 1
-
-def split_prompts(items: Sequence, # prompt dicts (key `kind`) or edit cases, in their frozen order
-                  test_per_kind: int = 16, # the first this many of each kind are the test split (the runner's `eval_limit_per_kind`)
-                 ) -> tuple[list, list]:
-    "`(test, validation)`: the first `test_per_kind` items of each kind, the ones the runner scores, and every item after them."
-    test_per_kind = _check_count("test_per_kind", test_per_kind)
-    seen: dict[str, int] = {}
-    test, val = [], []
-    for x in items:
-        k = _kind(x); seen[k] = seen.get(k, 0) + 1
-        (test if seen[k] <= test_per_kind else val).append(x)
-    return test, val
 
 def select_guidance(gen: Generator, # the text-to-image generator (eval mode)
                     vae: torch.nn.Module, # the VAE whose latents `gen` was trained on (`load_vae_for`)
