@@ -440,6 +440,9 @@ def _cmd_table4(a):
     if a.config and a.preset:
         raise ConfigError("psvae table4: pass --preset or --config, not both (a config file holds the whole budget)")
     cfg = Table4Config.load(a.config) if a.config else Table4Config.preset(a.preset) if a.preset else None
+    over = {k: v for k, v in (("guidance_scales", a.guidance_scales and tuple(a.guidance_scales)),
+                              ("guidance_limit_per_kind", a.guidance_limit_per_kind)) if v is not None}
+    if over: cfg = (cfg or Table4Config.preset("smoke" if a.smoke else "mini")).replace(**over)
     run_table4(a.out, cfg, variants=a.variants, force=a.force, smoke=a.smoke)
     print((Path(a.out) / "table4.md").read_text())
     print(f"[psvae] Table 4 written to {Path(a.out) / 'table4.json'} and {Path(a.out) / 'table4.md'} (curves: {Path(a.out) / 'curves.png'})")
@@ -603,12 +606,17 @@ def build_parser() -> argparse.ArgumentParser:
     t4.add_argument("--variants", type=_variants_arg, default=("pixel", "rae", "svae", "pvae", "psvae"),
                     help="comma-separated latent spaces (default: pixel,rae,svae,pvae,psvae; pixel is the MAR-VAE stand-in)")
     t4.add_argument("--force", type=_force_arg, nargs="?", const=True, default=False, metavar="STAGES",
-                    help="redo finished stages: all (no value), or comma-separated from vae,recon,ceiling,t2i,edit,eval,curves")
+                    help="redo finished stages: all (no value), or comma-separated from vae,recon,ceiling,t2i,edit,guidance,eval,curves")
     t4.add_argument("--preset", choices=("mini", "long", "xl"), default=None,
                     help="budget: mini (default; about 1 h on 2 CPU cores), long (11's 750 + 750-step VAEs and 3500 + 3000 "
                          "generator steps; about 2 h for five latent spaces) or xl (1500 + 1500-step VAEs and 10000 + 3000 "
                          "generator steps; about 4 h on 2 CPU cores: for a GPU)")
     t4.add_argument("--config", type=Path, default=None, help="a Table4Config JSON (Table4Config.save) instead of a preset")
+    t4.add_argument("--guidance-scales", type=float, nargs="+", default=None, metavar="S",
+                    help="choose each latent space's text-to-image guidance from these by Shapes-GenEval on validation prompts "
+                         "(select_guidance), the same way for every row; default: the paper's 6.5 for all")
+    t4.add_argument("--guidance-limit-per-kind", type=int, default=None, metavar="K",
+                    help="validation prompts per kind scored at each candidate scale (default 16 of 68)")
     t4.add_argument("--smoke", action="store_true", help="seconds-long run of every stage to check the plumbing (numbers mean nothing)")
     t4.set_defaults(func=_cmd_table4)
     sc = sub.add_parser("shortcut", help="Sec. 5.4: per-channel deviation of a pixel-tuned encoder (rae_hd) and top-k channel decoders")

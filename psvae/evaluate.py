@@ -143,6 +143,16 @@ def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_si
 #: The sampler noise seed of the validation split (`select_guidance`): apart from the evaluations' 0.
 VALIDATION_SEED: int = 1
 
+def _check_scales(scales: Sequence[float]) -> list[float]:
+    "Candidate guidance scales as floats, or a `ConfigError` naming the fix."
+    scales = list(scales)
+    if not scales: raise ConfigError("no guidance scales to choose from: pass e.g. scales=(1.5, 3.0, 6.5)")
+    if any(isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or s < 1 for s in scales):
+        raise ConfigError(f"guidance scales are finite numbers >= 1 (1: no guidance), got {scales}")
+    scales = [float(s) for s in scales]
+    if len(set(scales)) < len(scales): raise ConfigError(f"a guidance scale is listed twice in {scales}: list each once")
+    return scales
+
 def select_guidance(gen: Generator, # the text-to-image generator (eval mode)
                     vae: torch.nn.Module, # the VAE whose latents `gen` was trained on (`load_vae_for`)
                     scales: Sequence[float] = (1.5, 2.0, 3.0, 4.5, 6.5), # candidate guidance scales (>= 1; 1: no guidance)
@@ -155,12 +165,7 @@ def select_guidance(gen: Generator, # the text-to-image generator (eval mode)
                     judge: ShapesJudge | None = None, # default `ShapesJudge()`
                    ) -> dict:
     "The guidance scale of `scales` with the best Shapes-GenEval on validation prompts (ties: the first listed), with every scale's scores."
-    scales = list(scales)
-    if not scales: raise ConfigError("no guidance scales to choose from: pass e.g. scales=(1.5, 3.0, 6.5)")
-    if any(isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or s < 1 for s in scales):
-        raise ConfigError(f"guidance scales are finite numbers >= 1 (1: no guidance), got {scales}")
-    scales = [float(s) for s in scales]
-    if len(set(scales)) < len(scales): raise ConfigError(f"a guidance scale is listed twice in {scales}: list each once")
+    scales = _check_scales(scales)
     if prompts is None: prompts = split_prompts(load_geneval_prompts(), test_per_kind)[1]
     prompts = _geneval_prompts(prompts, limit_per_kind)
     sample_cfg = sample_cfg or SampleConfig(seed=VALIDATION_SEED)
@@ -418,7 +423,7 @@ from .train_gen import GenTrainConfig, train_gen
 from .train_vae import TABLE4_VARIANTS
 from .encoders import PROBE_SIZES
 #: The stages of one latent space's row, in the order they run.
-TABLE4_STAGES: tuple[str, ...] = ("vae", "recon", "ceiling", "t2i", "edit", "eval", "curves")
+TABLE4_STAGES: tuple[str, ...] = ("vae", "recon", "ceiling", "t2i", "edit", "guidance", "eval", "curves")
 #: The columns of every `table4.json` row (the mini world's numbers; probe and GenEval/DPG/Edit as fractions).
 TABLE4_COLUMNS: tuple[str, ...] = ("channels", "psnr", "ssim", "lpips", "fd_mini", "rfid", "probe_top1", "probe_top5",
                                    "geneval", "geneval_ceiling", "dpg", "edit", "edit_adherence", "edit_consistency")
@@ -453,6 +458,8 @@ class Table4Config(Config):
     sample_seed: int = 0  # the sampler's noise seed: evaluation is deterministic given it
     curve_limit_per_kind: int = 4  # prompts / edit cases per kind at each snapshot of the curves
     curve_n_samples: int = 1  # images per prompt at each snapshot
+    guidance_scales: tuple[float, ...] | None = None  # each latent space's text-to-image guidance, chosen from these on the validation prompts (`select_guidance`); None: the paper's 6.5 for all
+    guidance_limit_per_kind: int | None = 16  # validation prompts per kind scored at each candidate scale (68 a kind after the test split); None: all
     presets: ClassVar[dict] = {
         "mini": {},
         # 11's budget, where a generator follows the text: VAEs of 750 + 750 steps (they draw shapes; `mini`'s 150 + 150
@@ -465,19 +472,28 @@ class Table4Config(Config):
                    snapshot_every=2500),
         "smoke": dict(channels=8, vae_overrides=dict(n_inherit=2, ch=32, ch_mult=(1, 2, 2, 2)), recon_n_test=16,
                       probe_sizes=(60, 30), gen_overrides=dict(head_width=64, head_heads=4), t2i_steps=3, edit_steps=3,
-                      snapshot_every=2, eval_limit_per_kind=1, eval_n_samples=1, sample_steps=2, curve_limit_per_kind=1),
+                      snapshot_every=2, eval_limit_per_kind=1, eval_n_samples=1, sample_steps=2, curve_limit_per_kind=1,
+                      guidance_limit_per_kind=1),
     }
 
     def __post_init__(self):
         for k in ("recon_n_test", "t2i_steps", "edit_steps", "snapshot_every", "sample_steps", "curve_limit_per_kind", "curve_n_samples"):
             _check_count(k, getattr(self, k))
-        for k in ("channels", "eval_limit_per_kind", "eval_n_samples", "gen_patch_size"):
+        for k in ("channels", "eval_limit_per_kind", "eval_n_samples", "gen_patch_size", "guidance_limit_per_kind"):
             if getattr(self, k) is not None: _check_count(k, getattr(self, k))
         if len(self.probe_sizes) != 2: raise ConfigError(f"probe_sizes is (train, test), got {self.probe_sizes!r}")
+        if self.guidance_scales is not None:
+            _check_scales(self.guidance_scales)
+            if self.eval_limit_per_kind is None:
+                raise ConfigError("guidance_scales chooses on the prompts after the test split, and eval_limit_per_kind=None "
+                                  "makes every prompt a test prompt: set eval_limit_per_kind (e.g. 16), or guidance_scales=None")
 
-    def sample_config(self, steps: int | None = None) -> SampleConfig:
-        "The sampler settings of the evaluations: the paper's shift and guidance, `sample_steps`, `sample_seed`."
-        return SampleConfig(steps=steps or self.sample_steps, seed=self.sample_seed)
+    def sample_config(self, steps: int | None = None, # Euler steps; None: `sample_steps`
+                      cfg_scale: float | None = None, # guidance; None: the paper's (`SampleConfig`'s 6.5)
+                     ) -> SampleConfig:
+        "The sampler settings of the evaluations: the paper's shift, `sample_steps`, `sample_seed`, the paper's guidance or `cfg_scale`."
+        return SampleConfig(steps=steps or self.sample_steps, seed=self.sample_seed,
+                            **({} if cfg_scale is None else {"cfg_scale": cfg_scale}))
 
     def vae_configs(self, variant: str) -> tuple:
         "`(TrainVAEConfig, VAEConfig)` of `variant`, built as `run_recon_table` builds them."
@@ -502,11 +518,12 @@ _STAGE_FIELDS: dict[str, tuple[str, ...]] = {
     "ceiling": ("eval_limit_per_kind", "eval_n_samples"),
     "t2i": ("gen_overrides", "gen_patch_size", "t2i_steps", "snapshot_every"),
     "edit": ("edit_steps",),
+    "guidance": ("guidance_scales", "guidance_limit_per_kind", "eval_limit_per_kind", "eval_n_samples", "sample_steps"),
     "eval": ("eval_limit_per_kind", "eval_n_samples", "sample_steps", "sample_seed"),
     "curves": ("curve_limit_per_kind", "curve_n_samples", "sample_steps", "sample_seed"),
 }
 _STAGE_NEEDS: dict[str, tuple[str, ...]] = {"vae": (), "recon": ("vae",), "ceiling": ("vae",), "t2i": ("vae",), "edit": ("t2i",),
-                                           "eval": ("edit",), "curves": ("edit",)}
+                                           "guidance": ("t2i",), "eval": ("edit", "guidance"), "curves": ("edit", "guidance")}
 
 def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
                encoder_id: str = "preset", # which encoder the VAEs start from: a weight fingerprint, or "preset"
@@ -517,7 +534,7 @@ def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
         s = todo.pop(); keys.update(_STAGE_FIELDS[s]); todo += list(_STAGE_NEEDS[s])
     from psvae.shapes import WORLD
     key = {"smoke": smoke, "encoder": encoder_id, "world": WORLD, **{k: d[k] for k in sorted(keys)}}
-    if stage in ("ceiling", "eval", "curves"): key["judge"] = ShapesJudge().config()  # scores rerun when the judge changes
+    if stage in ("ceiling", "guidance", "eval", "curves"): key["judge"] = ShapesJudge().config()  # scores rerun when the judge changes
     return key
 
 def _parse_force(force, stages=TABLE4_STAGES) -> set[str]:
@@ -565,12 +582,25 @@ def table4_row(variant: str, # a variant name (`pixel`, `rae`, ...)
            "geneval_per_kind": ev["geneval_per_kind"], "edit_per_kind": ev["edit_per_kind"]}
     ceil = results.get("ceiling") or {}  # None in records made before the runner had this stage
     row.update(geneval_ceiling=ceil.get("overall"), geneval_ceiling_per_kind=ceil.get("per_kind"))
+    g = results.get("guidance") or {"cfg_scale": SampleConfig().cfg_scale, "chosen": False}  # records made before this stage: 6.5
+    row.update(cfg_scale=g["cfg_scale"], guidance_chosen=g["chosen"],
+               guidance_validation=[{"cfg_scale": r["cfg_scale"], "overall": r["overall"]} for r in g["validation"]["scales"]]
+                                   if g.get("validation") else None)
     row["paper"] = dict(PAPER_TABLE4[row["name"]]) if row["name"] in PAPER_TABLE4 else None
     return row
 
 def _cell(mini, paper, spec: str, scale: float = 1.0) -> str:
     m = "n/a" if mini is None else format(mini * scale if scale != 1 else mini, spec)
     return m if paper is None else f"{m} ({format(paper, spec)})"
+
+def _guidance_words(report: dict) -> str:
+    "How the report's generators were guided, in words: the paper's scale for all, or each latent space's choice."
+    c, paper = report["config"], SampleConfig().cfg_scale
+    if not c.get("guidance_scales"): return f"guidance {paper:g} (the paper's) for every generator"
+    chosen = ", ".join(f"{r['name']} {r.get('cfg_scale', paper):g}" for r in report["rows"])
+    return (f"text-to-image guidance chosen for each latent space from {', '.join(f'{s:g}' for s in c['guidance_scales'])} by "
+            f"Shapes-GenEval on validation prompts apart from the test ones ({c.get('guidance_limit_per_kind') or 'all'} a kind, "
+            f"`select_guidance`): {chosen}; editing at the paper's {paper:g}")
 
 def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
                    ) -> str:
@@ -583,7 +613,7 @@ def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
     vtrain = "".join(f", {k}={v}" for k, v in (c.get("vae_train_overrides") or {}).items())  # e.g. the `long` preset's VAE steps
     lines += [f"One budget for every latent space: VAE preset `{c['vae_preset']}`{vtrain}, generators {c['t2i_steps']} text-to-image and "
               f"{c['edit_steps']} editing steps (snapshots every {c['snapshot_every']}), {c['sample_steps']} Euler steps at "
-              f"seed {c['sample_seed']}. Each cell: mini figure (paper's figure, Table 4).", "",
+              f"seed {c['sample_seed']}, {_guidance_words(report)}. Each cell: mini figure (paper's figure, Table 4).", "",
               "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in report["rows"]:
         p = r.get("paper") or {}
@@ -726,21 +756,29 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
         tcfg, gcfg = cfg.gen_configs(task)
         train_gen(run / task, vae_dir, tcfg, gcfg, init=init, smoke=smoke, progress=progress)
         return {"gen_dir": str(gen_dir(task).relative_to(out)), "steps": json.loads((run / task / "result.json").read_text())["steps"]}
+    def guidance():
+        if cfg.guidance_scales is None: return {"cfg_scale": cfg.sample_config().cfg_scale, "chosen": False}
+        dev = default_device(None)
+        gen, vae = load_generator(gen_dir("t2i"), device=dev).eval(), load_vae_for(gen_dir("t2i"), device=dev).eval()
+        sel = select_guidance(gen, vae, cfg.guidance_scales, test_per_kind=cfg.eval_limit_per_kind,
+                              limit_per_kind=cfg.guidance_limit_per_kind, n_samples=cfg.eval_n_samples or DEFAULT_SAMPLES["geneval"],
+                              sample_cfg=cfg.sample_config().replace(seed=VALIDATION_SEED))
+        return {"cfg_scale": sel["best"], "chosen": True, "validation": sel}
     def evaluate():
         sc, lim, n = cfg.sample_config(), cfg.eval_limit_per_kind, cfg.eval_n_samples
         a = evaluate_generator(gen_dir("t2i"), run / "eval" / "t2i", tasks=("geneval", "dense"), n_samples=n,
-                               limit_per_kind=lim, sample_cfg=sc)["results"]
+                               limit_per_kind=lim, sample_cfg=cfg.sample_config(cfg_scale=res["guidance"]["cfg_scale"]))["results"]
         b = evaluate_generator(gen_dir("edit"), run / "eval" / "edit", tasks=("edit",), limit_per_kind=lim,
                                sample_cfg=sc)["results"]["edit"]
         return {"geneval": a["geneval"]["overall"], "dpg": a["dense"]["overall"], "edit": b["overall"],
                 "edit_adherence": b["adherence"], "edit_consistency": b["consistency"],
                 "geneval_per_kind": a["geneval"]["per_kind"], "edit_per_kind": b["per_kind"]}
     def curves():
-        kw = dict(n_samples=cfg.curve_n_samples, limit_per_kind=cfg.curve_limit_per_kind, sample_cfg=cfg.sample_config(),
-                  progress=progress)
-        return {"geneval": convergence_curve(run / "t2i", "geneval", **kw), "edit": convergence_curve(run / "edit", "edit", **kw)}
+        kw = dict(n_samples=cfg.curve_n_samples, limit_per_kind=cfg.curve_limit_per_kind, progress=progress)
+        return {"geneval": convergence_curve(run / "t2i", "geneval", sample_cfg=cfg.sample_config(cfg_scale=res["guidance"]["cfg_scale"]), **kw),
+                "edit": convergence_curve(run / "edit", "edit", sample_cfg=cfg.sample_config(), **kw)}
     return {"vae": vae, "recon": recon, "ceiling": ceiling, "t2i": lambda: gen("t2i"), "edit": lambda: gen("edit", init=gen_dir("t2i")),
-            "eval": evaluate, "curves": curves}
+            "guidance": guidance, "eval": evaluate, "curves": curves}
 
 def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, stage_log.jsonl, table4.json, table4.md, curves.png
                cfg: Table4Config | None = None, # the one budget of every latent space; default the `mini` preset (`smoke`: the `smoke` preset)
