@@ -533,6 +533,7 @@ def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
     while todo:
         s = todo.pop(); keys.update(_STAGE_FIELDS[s]); todo += list(_STAGE_NEEDS[s])
     from psvae.shapes import WORLD
+    if cfg.guidance_scales is None: keys -= {"guidance_scales", "guidance_limit_per_kind"}  # the paper's 6.5: keys as before the stage
     key = {"smoke": smoke, "encoder": encoder_id, "world": WORLD, **{k: d[k] for k in sorted(keys)}}
     if stage in ("ceiling", "guidance", "eval", "curves"): key["judge"] = ShapesJudge().config()  # scores rerun when the judge changes
     return key
