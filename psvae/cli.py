@@ -409,7 +409,7 @@ def _cmd_evaluate(a):
 def _scales_arg(s: str) -> tuple[float, ...]:
     try: v = tuple(float(x) for x in s.split(",") if x.strip())
     except ValueError: raise argparse.ArgumentTypeError(f"guidance scales are comma-separated numbers such as 1.5,3,6.5, got {s!r}")
-    if not v: raise argparse.ArgumentTypeError("no guidance scales given: pass e.g. --scales 1.5,3,6.5")
+    if not v: raise argparse.ArgumentTypeError("no guidance scales given: pass them comma-separated, e.g. 1.5,3,6.5")
     return v
 
 def _cmd_select_guidance(a):
@@ -440,7 +440,7 @@ def _cmd_table4(a):
     if a.config and a.preset:
         raise ConfigError("psvae table4: pass --preset or --config, not both (a config file holds the whole budget)")
     cfg = Table4Config.load(a.config) if a.config else Table4Config.preset(a.preset) if a.preset else None
-    over = {k: v for k, v in (("guidance_scales", a.guidance_scales and tuple(a.guidance_scales)),
+    over = {k: v for k, v in (("guidance_scales", a.guidance_scales),
                               ("guidance_limit_per_kind", a.guidance_limit_per_kind)) if v is not None}
     if over: cfg = (cfg or Table4Config.preset("smoke" if a.smoke else "mini")).replace(**over)
     run_table4(a.out, cfg, variants=a.variants, force=a.force, smoke=a.smoke)
@@ -612,10 +612,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "generator steps; about 2 h for five latent spaces) or xl (1500 + 1500-step VAEs and 10000 + 3000 "
                          "generator steps; about 4 h on 2 CPU cores: for a GPU)")
     t4.add_argument("--config", type=Path, default=None, help="a Table4Config JSON (Table4Config.save) instead of a preset")
-    t4.add_argument("--guidance-scales", type=float, nargs="+", default=None, metavar="S",
+    t4.add_argument("--guidance-scales", type=_scales_arg, default=None, metavar="S,S,...",
                     help="choose each latent space's text-to-image guidance from these by Shapes-GenEval on validation prompts "
                          "(select_guidance), the same way for every row; default: the paper's 6.5 for all")
-    t4.add_argument("--guidance-limit-per-kind", type=int, default=None, metavar="K",
+    t4.add_argument("--guidance-limit-per-kind", type=_positive, default=None, metavar="K",
                     help="validation prompts per kind scored at each candidate scale (default 16 of 68)")
     t4.add_argument("--smoke", action="store_true", help="seconds-long run of every stage to check the plumbing (numbers mean nothing)")
     t4.set_defaults(func=_cmd_table4)
