@@ -414,14 +414,20 @@ def _scales_arg(s: str) -> tuple[float, ...]:
 
 def _cmd_select_guidance(a):
     from psvae.core import atomic_write_json
-    from psvae.evaluate import VALIDATION_SEED, select_guidance
+    from psvae.evaluate import DEFAULT_SAMPLES, VALIDATION_SEED, default_tasks, select_edit_guidance, select_guidance
     from psvae.generator import SampleConfig
+    task = a.task or ("edit" if default_tasks(_gen_dir(a.gen)) == ("edit",) else "t2i")  # what train-gen recorded
+    if task == "edit" and a.n_samples is not None:
+        raise ConfigError("--n-samples is for text-to-image generators: an editing generator samples each edit case once; drop it")
     gen, vae = _load_gen_vae(a)
     cfg = SampleConfig(seed=VALIDATION_SEED if a.seed is None else a.seed, **{k: v for k, v in dict(steps=a.steps, shift=a.shift).items() if v is not None})
-    r = select_guidance(gen, vae, scales=a.scales, test_per_kind=a.test_per_kind, limit_per_kind=a.limit_per_kind,
-                        n_samples=a.n_samples, sample_cfg=cfg, batch_size=a.batch_size)
-    atomic_write_json(a.out, {"gen": str(_gen_dir(a.gen).resolve()), **r})
-    for row in r["scales"]: print(f"guidance {row['cfg_scale']:5.2f}: Shapes-GenEval {100 * row['overall']:5.1f} % on {r['n_prompts']} validation prompts")
+    kw = dict(scales=a.scales, test_per_kind=a.test_per_kind, limit_per_kind=a.limit_per_kind, sample_cfg=cfg, batch_size=a.batch_size)
+    if task == "edit": r = select_edit_guidance(gen, vae, **kw)
+    else: r = select_guidance(gen, vae, n_samples=a.n_samples or DEFAULT_SAMPLES["geneval"], **kw)
+    atomic_write_json(a.out, {"gen": str(_gen_dir(a.gen).resolve()), "task": task, **r})
+    for row in r["scales"]:
+        if task == "edit": print(f"guidance {row['cfg_scale']:5.2f}: Shapes-Edit {row['overall']:.3f} on {r['n_cases']} validation edit cases")
+        else: print(f"guidance {row['cfg_scale']:5.2f}: Shapes-GenEval {100 * row['overall']:5.1f} % on {r['n_prompts']} validation prompts")
     print(f"[psvae] best guidance {r['best']} (sample with --cfg {r['best']}); scores written to {a.out}")
 
 def _variants_arg(s: str) -> tuple[str, ...]:
@@ -440,8 +446,8 @@ def _cmd_table4(a):
     if a.config and a.preset:
         raise ConfigError("psvae table4: pass --preset or --config, not both (a config file holds the whole budget)")
     cfg = Table4Config.load(a.config) if a.config else Table4Config.preset(a.preset) if a.preset else None
-    over = {k: v for k, v in (("guidance_scales", a.guidance_scales),
-                              ("guidance_limit_per_kind", a.guidance_limit_per_kind)) if v is not None}
+    over = {k: v for k, v in (("guidance_scales", a.guidance_scales), ("guidance_limit_per_kind", a.guidance_limit_per_kind),
+                              ("edit_guidance", False if a.no_edit_guidance else None)) if v is not None}
     if over: cfg = (cfg or Table4Config.preset("smoke" if a.smoke else "mini")).replace(**over)
     run_table4(a.out, cfg, variants=a.variants, force=a.force, smoke=a.smoke)
     print((Path(a.out) / "table4.md").read_text())
@@ -588,13 +594,15 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--batch-size", type=_positive, default=64, help="images per sampler call (default 64)")
     _sampler_args(ge)
     ge.set_defaults(func=_cmd_evaluate)
-    sg = sub.add_parser("select-guidance", help="choose the guidance scale on Shapes-GenEval's validation prompts, apart from the runner's test prompts (JSON)")
-    sg.add_argument("--gen", type=Path, required=True, help="text-to-image generator folder (train-gen OUT or OUT/gen)")
+    sg = sub.add_parser("select-guidance", help="choose the guidance scale on validation prompts (Shapes-GenEval) or edit cases (Shapes-Edit), apart from the runner's test split (JSON)")
+    sg.add_argument("--gen", type=Path, required=True, help="generator folder (train-gen OUT or OUT/gen), text-to-image or editing")
+    sg.add_argument("--task", choices=("t2i", "edit"), default=None,
+                    help="score on Shapes-GenEval prompts (t2i) or Shapes-Edit cases (edit); default: the task train-gen recorded")
     sg.add_argument("--out", type=Path, required=True, help="JSON file for every scale's scores and the best")
     sg.add_argument("--scales", type=_scales_arg, default=(1.5, 2.0, 3.0, 4.5, 6.5), help="comma-separated guidance scales (default 1.5,2,3,4.5,6.5)")
-    sg.add_argument("--test-per-kind", type=_positive, default=16, help="the first K prompts of each kind are the test split, held out (default 16, the runner's)")
-    sg.add_argument("--limit-per-kind", type=_positive, default=None, help="score the first K validation prompts of each kind (default: all 68)")
-    sg.add_argument("--n-samples", type=_positive, default=4, help="images per prompt (default 4)")
+    sg.add_argument("--test-per-kind", type=_positive, default=16, help="the first K prompts (edit cases) of each kind are the test split, held out (default 16, the runner's)")
+    sg.add_argument("--limit-per-kind", type=_positive, default=None, help="score the first K validation prompts (edit cases) of each kind (default: all, 68 prompts or 34 cases)")
+    sg.add_argument("--n-samples", type=_positive, default=None, help="images per prompt, text-to-image only (default 4)")
     sg.add_argument("--batch-size", type=_positive, default=64, help="images per sampler call (default 64)")
     sg.add_argument("--vae", type=Path, default=None, help="VAE folder (default: the one recorded in the generator's vae.json)")
     sg.add_argument("--steps", type=_positive, default=None, help="Euler steps (default 50)")
@@ -613,10 +621,12 @@ def build_parser() -> argparse.ArgumentParser:
                          "generator steps; about 4 h on 2 CPU cores: for a GPU)")
     t4.add_argument("--config", type=Path, default=None, help="a Table4Config JSON (Table4Config.save) instead of a preset")
     t4.add_argument("--guidance-scales", type=_scales_arg, default=None, metavar="S,S,...",
-                    help="choose each latent space's text-to-image guidance from these by Shapes-GenEval on validation prompts "
-                         "(select_guidance), the same way for every row; default: the paper's 6.5 for all")
+                    help="choose each latent space's text-to-image and editing guidance from these on validation prompts and "
+                         "edit cases (select_guidance, select_edit_guidance), the same way for every row; default: the paper's 6.5 for all")
     t4.add_argument("--guidance-limit-per-kind", type=_positive, default=None, metavar="K",
-                    help="validation prompts per kind scored at each candidate scale (default 16 of 68)")
+                    help="validation prompts (edit cases) per kind scored at each candidate scale (default 16 of 68 prompts, of 34 cases)")
+    t4.add_argument("--no-edit-guidance", action="store_true",
+                    help="with --guidance-scales: keep editing at the paper's 6.5 (default: choose it the same way, on validation edit cases)")
     t4.add_argument("--smoke", action="store_true", help="seconds-long run of every stage to check the plumbing (numbers mean nothing)")
     t4.set_defaults(func=_cmd_table4)
     sc = sub.add_parser("shortcut", help="Sec. 5.4: per-channel deviation of a pixel-tuned encoder (rae_hd) and top-k channel decoders")

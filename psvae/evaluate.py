@@ -22,9 +22,9 @@ from .train_gen import _kind_rates, judge_edit, judge_t2i, load_vae_for, vae_fin
 __all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'VALIDATION_SEED', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT',
            'TABLE4_ROWS', 'TABLE4_NAMES', 'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'split_prompts',
            'parse_tasks', 'eval_geneval', 'geneval_ceiling', 'select_guidance', 'eval_dense', 'eval_edit',
-           'default_tasks', 'evaluate_generator', 'snapshot_steps', 'initial_generator', 'curve_point',
-           'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown', 'plot_table4_curves',
-           'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown', 'run_table4']
+           'select_edit_guidance', 'default_tasks', 'evaluate_generator', 'snapshot_steps', 'initial_generator',
+           'curve_point', 'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown',
+           'plot_table4_curves', 'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown', 'run_table4']
 
 # %% ../nbs/12_evaluate.ipynb #365d1b46
 #: The evaluation tasks, in the order they are run and reported.
@@ -153,6 +153,11 @@ def _check_scales(scales: Sequence[float]) -> list[float]:
     if len(set(scales)) < len(scales): raise ConfigError(f"a guidance scale is listed twice in {scales}: list each once")
     return scales
 
+def _choose_scale(scales: list[float], score) -> tuple[dict, list[dict]]:
+    "Each scale's row (`cfg_scale` and what `score(scale)` returns, with `overall`), and the best row: ties go to the first listed."
+    rows = [{"cfg_scale": s, **score(s)} for s in scales]
+    return max(rows, key=lambda r: r["overall"]), rows  # max keeps the first of equals
+
 def select_guidance(gen: Generator, # the text-to-image generator (eval mode)
                     vae: torch.nn.Module, # the VAE whose latents `gen` was trained on (`load_vae_for`)
                     scales: Sequence[float] = (1.5, 2.0, 3.0, 4.5, 6.5), # candidate guidance scales (>= 1; 1: no guidance)
@@ -169,11 +174,10 @@ def select_guidance(gen: Generator, # the text-to-image generator (eval mode)
     if prompts is None: prompts = split_prompts(load_geneval_prompts(), test_per_kind)[1]
     prompts = _geneval_prompts(prompts, limit_per_kind)
     sample_cfg = sample_cfg or SampleConfig(seed=VALIDATION_SEED)
-    rows = []
-    for s in scales:
+    def score(s: float) -> dict:
         r = eval_geneval(gen, vae, prompts, n_samples=n_samples, sample_cfg=sample_cfg.replace(cfg_scale=s), batch_size=batch_size, judge=judge)
-        rows.append({"cfg_scale": s, "overall": r["overall"], "per_kind": r["per_kind"]})
-    best = max(rows, key=lambda r: r["overall"])  # max keeps the first of equals
+        return {"overall": r["overall"], "per_kind": r["per_kind"]}
+    best, rows = _choose_scale(scales, score)
     return {"best": best["cfg_scale"], "best_overall": best["overall"], "scales": rows, "n_prompts": len(prompts),
             "n_samples": n_samples, "sample": sample_cfg.replace(cfg_scale=best["cfg_scale"]).to_dict()}
 
@@ -234,6 +238,31 @@ def eval_edit(gen: Generator, # the editing generator (eval mode)
            "n_cases": len(cases), "n_samples": 1, "n_images": len(cases), "sample": sample_cfg.to_dict(), "records": records}
     if keep_images: out["sources"], out["images"] = r["sources"], r["images"]
     return out
+
+# %% ../nbs/12_evaluate.ipynb #9ea81617
+def select_edit_guidance(gen: Generator, # the editing generator (eval mode)
+                         vae: torch.nn.Module, # the VAE whose latents `gen` was trained on (`load_vae_for`)
+                         scales: Sequence[float] = (1.5, 2.0, 3.0, 4.5, 6.5), # candidate guidance scales (>= 1; 1: no guidance)
+                         cases: Sequence | None = None, # validation edit cases (`Edit`s or dicts); default the frozen set's validation split
+                         test_per_kind: int = 16, # with the default cases: the test split held out (the runner's `eval_limit_per_kind`)
+                         limit_per_kind: int | None = None, # score only the first this many validation cases of each kind; None: all
+                         sample_cfg: SampleConfig | None = None, # sampler settings but the scale; default the paper's at `VALIDATION_SEED`
+                         batch_size: int = 64, # edits per sampler call
+                         judge: ShapesJudge | None = None, # default `ShapesJudge()`
+                        ) -> dict:
+    "The guidance scale of `scales` with the best Shapes-Edit score on validation edit cases (ties: the first listed), with every scale's scores."
+    scales = _check_scales(scales)
+    if cases is None: cases = split_prompts(load_edit_cases(), test_per_kind)[1]
+    cases = take_per_kind(cases, limit_per_kind)
+    if not cases: raise ConfigError("no edit cases to choose the guidance on: pass validation cases, or a test_per_kind "
+                                    "below the frozen set's 50 cases a kind")
+    sample_cfg = sample_cfg or SampleConfig(seed=VALIDATION_SEED)
+    def score(s: float) -> dict:
+        r = eval_edit(gen, vae, cases, sample_cfg=sample_cfg.replace(cfg_scale=s), batch_size=batch_size, judge=judge)
+        return {k: r[k] for k in ("overall", "adherence", "consistency", "per_kind")}
+    best, rows = _choose_scale(scales, score)
+    return {"best": best["cfg_scale"], "best_overall": best["overall"], "scales": rows, "n_cases": len(cases),
+            "sample": sample_cfg.replace(cfg_scale=best["cfg_scale"]).to_dict()}
 
 # %% ../nbs/12_evaluate.ipynb #8a14f904
 def default_tasks(gen_dir: str | Path, # a generator folder (`.../gen` of a `train_gen` run)
@@ -459,7 +488,8 @@ class Table4Config(Config):
     curve_limit_per_kind: int = 4  # prompts / edit cases per kind at each snapshot of the curves
     curve_n_samples: int = 1  # images per prompt at each snapshot
     guidance_scales: tuple[float, ...] | None = None  # each latent space's text-to-image guidance, chosen from these on the validation prompts (`select_guidance`); None: the paper's 6.5 for all
-    guidance_limit_per_kind: int | None = 16  # validation prompts per kind scored at each candidate scale (68 a kind after the test split); None: all
+    guidance_limit_per_kind: int | None = 16  # validation prompts (edit cases) per kind scored at each candidate scale (68 prompts, 34 cases a kind after the test split); None: all
+    edit_guidance: bool = True  # with guidance_scales: choose the editing generator's scale the same way, on validation edit cases (`select_edit_guidance`); False: editing at the paper's 6.5
     presets: ClassVar[dict] = {
         "mini": {},
         # 11's budget, where a generator follows the text: VAEs of 750 + 750 steps (they draw shapes; `mini`'s 150 + 150
@@ -482,6 +512,7 @@ class Table4Config(Config):
         for k in ("channels", "eval_limit_per_kind", "eval_n_samples", "gen_patch_size", "guidance_limit_per_kind"):
             if getattr(self, k) is not None: _check_count(k, getattr(self, k))
         if len(self.probe_sizes) != 2: raise ConfigError(f"probe_sizes is (train, test), got {self.probe_sizes!r}")
+        if not isinstance(self.edit_guidance, bool): raise ConfigError(f"edit_guidance is True or False, got {self.edit_guidance!r}")
         if self.guidance_scales is not None:
             _check_scales(self.guidance_scales)
             if self.eval_limit_per_kind is None:
@@ -518,12 +549,12 @@ _STAGE_FIELDS: dict[str, tuple[str, ...]] = {
     "ceiling": ("eval_limit_per_kind", "eval_n_samples"),
     "t2i": ("gen_overrides", "gen_patch_size", "t2i_steps", "snapshot_every"),
     "edit": ("edit_steps",),
-    "guidance": ("guidance_scales", "guidance_limit_per_kind", "eval_limit_per_kind", "eval_n_samples", "sample_steps"),
+    "guidance": ("guidance_scales", "guidance_limit_per_kind", "edit_guidance", "eval_limit_per_kind", "eval_n_samples", "sample_steps"),
     "eval": ("eval_limit_per_kind", "eval_n_samples", "sample_steps", "sample_seed"),
     "curves": ("curve_limit_per_kind", "curve_n_samples", "sample_steps", "sample_seed"),
 }
 _STAGE_NEEDS: dict[str, tuple[str, ...]] = {"vae": (), "recon": ("vae",), "ceiling": ("vae",), "t2i": ("vae",), "edit": ("t2i",),
-                                           "guidance": ("t2i",), "eval": ("edit", "guidance"), "curves": ("edit", "guidance")}
+                                           "guidance": ("t2i", "edit"), "eval": ("edit", "guidance"), "curves": ("edit", "guidance")}
 
 def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
                encoder_id: str = "preset", # which encoder the VAEs start from: a weight fingerprint, or "preset"
@@ -533,7 +564,9 @@ def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
     while todo:
         s = todo.pop(); keys.update(_STAGE_FIELDS[s]); todo += list(_STAGE_NEEDS[s])
     from psvae.shapes import WORLD
-    if cfg.guidance_scales is None: keys -= {"guidance_scales", "guidance_limit_per_kind"}  # the paper's 6.5: keys as before the stage
+    if cfg.guidance_scales is None: keys -= {"guidance_scales", "guidance_limit_per_kind", "edit_guidance"}  # the paper's 6.5: keys as before the stage
+    if stage == "guidance" and not (cfg.guidance_scales is not None and cfg.edit_guidance):
+        keys -= set(_STAGE_FIELDS["edit"])  # no editing scale to choose: the stage reads the t2i model only
     key = {"smoke": smoke, "encoder": encoder_id, "world": WORLD, **{k: d[k] for k in sorted(keys)}}
     if stage in ("ceiling", "guidance", "eval", "curves"): key["judge"] = ShapesJudge().config()  # scores rerun when the judge changes
     return key
@@ -583,10 +616,12 @@ def table4_row(variant: str, # a variant name (`pixel`, `rae`, ...)
            "geneval_per_kind": ev["geneval_per_kind"], "edit_per_kind": ev["edit_per_kind"]}
     ceil = results.get("ceiling") or {}  # None in records made before the runner had this stage
     row.update(geneval_ceiling=ceil.get("overall"), geneval_ceiling_per_kind=ceil.get("per_kind"))
-    g = results.get("guidance") or {"cfg_scale": SampleConfig().cfg_scale, "chosen": False}  # records made before this stage: 6.5
-    row.update(cfg_scale=g["cfg_scale"], guidance_chosen=g["chosen"],
-               guidance_validation=[{"cfg_scale": r["cfg_scale"], "overall": r["overall"]} for r in g["validation"]["scales"]]
-                                   if g.get("validation") else None)
+    paper = SampleConfig().cfg_scale
+    g = results.get("guidance") or {"cfg_scale": paper, "chosen": False}  # records made before this stage: 6.5
+    val = lambda k: [{"cfg_scale": r["cfg_scale"], "overall": r["overall"]} for r in g[k]["scales"]] if g.get(k) else None
+    row.update(cfg_scale=g["cfg_scale"], guidance_chosen=g["chosen"], guidance_validation=val("validation"),
+               edit_cfg_scale=g.get("edit_cfg_scale", paper), edit_guidance_chosen=g.get("edit_chosen", False),
+               edit_guidance_validation=val("edit_validation"))
     row["paper"] = dict(PAPER_TABLE4[row["name"]]) if row["name"] in PAPER_TABLE4 else None
     return row
 
@@ -598,10 +633,13 @@ def _guidance_words(report: dict) -> str:
     "How the report's generators were guided, in words: the paper's scale for all, or each latent space's choice."
     c, paper = report["config"], SampleConfig().cfg_scale
     if not c.get("guidance_scales"): return f"guidance {paper:g} (the paper's) for every generator"
-    chosen = ", ".join(f"{r['name']} {r.get('cfg_scale', paper):g}" for r in report["rows"])
-    return (f"text-to-image guidance chosen for each latent space from {', '.join(f'{s:g}' for s in c['guidance_scales'])} by "
-            f"Shapes-GenEval on validation prompts apart from the test ones ({c.get('guidance_limit_per_kind') or 'all'} a kind, "
-            f"`select_guidance`): {chosen}; editing at the paper's {paper:g}")
+    chosen = lambda k: ", ".join(f"{r['name']} {r.get(k, paper):g}" for r in report["rows"])
+    lim = c.get("guidance_limit_per_kind") or "all"
+    words = (f"text-to-image guidance chosen for each latent space from {', '.join(f'{s:g}' for s in c['guidance_scales'])} by "
+             f"Shapes-GenEval on validation prompts apart from the test ones ({lim} a kind, `select_guidance`): {chosen('cfg_scale')}; ")
+    if not any(r.get("edit_guidance_chosen") for r in report["rows"]): return words + f"editing at the paper's {paper:g}"
+    return words + (f"editing guidance chosen the same way by Shapes-Edit on validation edit cases ({lim} a kind, "
+                    f"`select_edit_guidance`): {chosen('edit_cfg_scale')}")
 
 def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
                    ) -> str:
@@ -758,26 +796,32 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
         train_gen(run / task, vae_dir, tcfg, gcfg, init=init, smoke=smoke, progress=progress)
         return {"gen_dir": str(gen_dir(task).relative_to(out)), "steps": json.loads((run / task / "result.json").read_text())["steps"]}
     def guidance():
-        if cfg.guidance_scales is None: return {"cfg_scale": cfg.sample_config().cfg_scale, "chosen": False}
+        paper = cfg.sample_config().cfg_scale
+        if cfg.guidance_scales is None: return {"cfg_scale": paper, "chosen": False, "edit_cfg_scale": paper, "edit_chosen": False}
         dev = default_device(None)
-        gen, vae = load_generator(gen_dir("t2i"), device=dev).eval(), load_vae_for(gen_dir("t2i"), device=dev).eval()
-        sel = select_guidance(gen, vae, cfg.guidance_scales, test_per_kind=cfg.eval_limit_per_kind,
-                              limit_per_kind=cfg.guidance_limit_per_kind, n_samples=cfg.eval_n_samples or DEFAULT_SAMPLES["geneval"],
-                              sample_cfg=cfg.sample_config().replace(seed=VALIDATION_SEED))
-        return {"cfg_scale": sel["best"], "chosen": True, "validation": sel}
+        kw = dict(test_per_kind=cfg.eval_limit_per_kind, limit_per_kind=cfg.guidance_limit_per_kind,
+                  sample_cfg=cfg.sample_config().replace(seed=VALIDATION_SEED))
+        load = lambda task: (load_generator(gen_dir(task), device=dev).eval(), load_vae_for(gen_dir(task), device=dev).eval())
+        sel = select_guidance(*load("t2i"), cfg.guidance_scales, n_samples=cfg.eval_n_samples or DEFAULT_SAMPLES["geneval"], **kw)
+        out = {"cfg_scale": sel["best"], "chosen": True, "validation": sel, "edit_cfg_scale": paper, "edit_chosen": False}
+        if cfg.edit_guidance:
+            esel = select_edit_guidance(*load("edit"), cfg.guidance_scales, **kw)
+            out.update(edit_cfg_scale=esel["best"], edit_chosen=True, edit_validation=esel)
+        return out
     def evaluate():
-        sc, lim, n = cfg.sample_config(), cfg.eval_limit_per_kind, cfg.eval_n_samples
+        lim, n = cfg.eval_limit_per_kind, cfg.eval_n_samples
+        esc = cfg.sample_config(cfg_scale=res["guidance"].get("edit_cfg_scale"))  # None (records before the editing choice): 6.5
         a = evaluate_generator(gen_dir("t2i"), run / "eval" / "t2i", tasks=("geneval", "dense"), n_samples=n,
                                limit_per_kind=lim, sample_cfg=cfg.sample_config(cfg_scale=res["guidance"]["cfg_scale"]))["results"]
         b = evaluate_generator(gen_dir("edit"), run / "eval" / "edit", tasks=("edit",), limit_per_kind=lim,
-                               sample_cfg=sc)["results"]["edit"]
+                               sample_cfg=esc)["results"]["edit"]
         return {"geneval": a["geneval"]["overall"], "dpg": a["dense"]["overall"], "edit": b["overall"],
                 "edit_adherence": b["adherence"], "edit_consistency": b["consistency"],
                 "geneval_per_kind": a["geneval"]["per_kind"], "edit_per_kind": b["per_kind"]}
     def curves():
         kw = dict(n_samples=cfg.curve_n_samples, limit_per_kind=cfg.curve_limit_per_kind, progress=progress)
         return {"geneval": convergence_curve(run / "t2i", "geneval", sample_cfg=cfg.sample_config(cfg_scale=res["guidance"]["cfg_scale"]), **kw),
-                "edit": convergence_curve(run / "edit", "edit", sample_cfg=cfg.sample_config(), **kw)}
+                "edit": convergence_curve(run / "edit", "edit", sample_cfg=cfg.sample_config(cfg_scale=res["guidance"].get("edit_cfg_scale")), **kw)}
     return {"vae": vae, "recon": recon, "ceiling": ceiling, "t2i": lambda: gen("t2i"), "edit": lambda: gen("edit", init=gen_dir("t2i")),
             "guidance": guidance, "eval": evaluate, "curves": curves}
 

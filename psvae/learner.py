@@ -533,6 +533,7 @@ def fit(self: Learner, resume: bool | str | Path = False, # True: continue from 
     bar = tqdm(total=cfg.steps, initial=self.step, disable=not (self.is_main and cfg.progress), dynamic_ncols=True)
     self.wrapped.train()
     t0, window, n = time.time() - self.elapsed, {}, 0
+    bar.start_t = t0  # the bar's elapsed time is the run's training time, across resumes and calls with stop_at
     try:
         while self.step < end:
             vals, norms = self.train_step(batches)
