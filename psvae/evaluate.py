@@ -487,7 +487,7 @@ class Table4Config(Config):
     sample_seed: int = 0  # the sampler's noise seed: evaluation is deterministic given it
     curve_limit_per_kind: int = 4  # prompts / edit cases per kind at each snapshot of the curves
     curve_n_samples: int = 1  # images per prompt at each snapshot
-    guidance_scales: tuple[float, ...] | None = None  # each latent space's text-to-image guidance, chosen from these on the validation prompts (`select_guidance`); None: the paper's 6.5 for all
+    guidance_scales: tuple[float, ...] | None = None  # each latent space's text-to-image (and editing, see edit_guidance) guidance, chosen from these on validation prompts (`select_guidance`); None: the paper's 6.5 for all
     guidance_limit_per_kind: int | None = 16  # validation prompts (edit cases) per kind scored at each candidate scale (68 prompts, 34 cases a kind after the test split); None: all
     edit_guidance: bool = True  # with guidance_scales: choose the editing generator's scale the same way, on validation edit cases (`select_edit_guidance`); False: editing at the paper's 6.5
     presets: ClassVar[dict] = {
