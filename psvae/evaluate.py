@@ -554,7 +554,12 @@ _STAGE_FIELDS: dict[str, tuple[str, ...]] = {
     "curves": ("curve_limit_per_kind", "curve_n_samples", "sample_steps", "sample_seed"),
 }
 _STAGE_NEEDS: dict[str, tuple[str, ...]] = {"vae": (), "recon": ("vae",), "ceiling": ("vae",), "t2i": ("vae",), "edit": ("t2i",),
-                                           "guidance": ("t2i", "edit"), "eval": ("edit", "guidance"), "curves": ("edit", "guidance")}
+                                           "guidance": ("t2i",), "eval": ("edit", "guidance"), "curves": ("edit", "guidance")}
+
+def _stage_needs(stage: str, cfg: Table4Config) -> tuple[str, ...]:
+    "The stages whose results `stage` reads: `_STAGE_NEEDS`, and the editing model for `guidance` when it chooses an editing scale."
+    edit_choice = stage == "guidance" and cfg.guidance_scales is not None and cfg.edit_guidance
+    return _STAGE_NEEDS[stage] + (("edit",) if edit_choice else ())
 
 def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
                encoder_id: str = "preset", # which encoder the VAEs start from: a weight fingerprint, or "preset"
@@ -562,11 +567,9 @@ def _stage_key(stage: str, cfg: Table4Config, smoke: bool,
     "The settings a stage's result depends on: its own fields and those of the stages it needs, and the starting encoder."
     d, keys, todo = cfg.to_dict(), set(), [stage]
     while todo:
-        s = todo.pop(); keys.update(_STAGE_FIELDS[s]); todo += list(_STAGE_NEEDS[s])
+        s = todo.pop(); keys.update(_STAGE_FIELDS[s]); todo += list(_stage_needs(s, cfg))
     from psvae.shapes import WORLD
     if cfg.guidance_scales is None: keys -= {"guidance_scales", "guidance_limit_per_kind", "edit_guidance"}  # the paper's 6.5: keys as before the stage
-    if stage == "guidance" and not (cfg.guidance_scales is not None and cfg.edit_guidance):
-        keys -= set(_STAGE_FIELDS["edit"])  # no editing scale to choose: the stage reads the t2i model only
     key = {"smoke": smoke, "encoder": encoder_id, "world": WORLD, **{k: d[k] for k in sorted(keys)}}
     if stage in ("ceiling", "guidance", "eval", "curves"): key["judge"] = ShapesJudge().config()  # scores rerun when the judge changes
     return key
@@ -801,11 +804,12 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
         dev = default_device(None)
         kw = dict(test_per_kind=cfg.eval_limit_per_kind, limit_per_kind=cfg.guidance_limit_per_kind,
                   sample_cfg=cfg.sample_config().replace(seed=VALIDATION_SEED))
-        load = lambda task: (load_generator(gen_dir(task), device=dev).eval(), load_vae_for(gen_dir(task), device=dev).eval())
-        sel = select_guidance(*load("t2i"), cfg.guidance_scales, n_samples=cfg.eval_n_samples or DEFAULT_SAMPLES["geneval"], **kw)
+        vae = load_vae_for(gen_dir("t2i"), device=dev).eval()  # the editing model's too: both were trained on vae_dir
+        load = lambda task: load_generator(gen_dir(task), device=dev).eval()
+        sel = select_guidance(load("t2i"), vae, cfg.guidance_scales, n_samples=cfg.eval_n_samples or DEFAULT_SAMPLES["geneval"], **kw)
         out = {"cfg_scale": sel["best"], "chosen": True, "validation": sel, "edit_cfg_scale": paper, "edit_chosen": False}
         if cfg.edit_guidance:
-            esel = select_edit_guidance(*load("edit"), cfg.guidance_scales, **kw)
+            esel = select_edit_guidance(load("edit"), vae, cfg.guidance_scales, **kw)
             out.update(edit_cfg_scale=esel["best"], edit_chosen=True, edit_validation=esel)
         return out
     def evaluate():
