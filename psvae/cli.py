@@ -292,7 +292,7 @@ def _cmd_probe(a):
 
 def _train_overrides(a) -> dict:
     kw = {}
-    for k in ("stage1_steps", "stage2_steps", "batch_size", "lr", "encoder_lr_scale", "semantic_weight", "pixel_weight", "data_dir", "lpips_path"):
+    for k in ("stage1_steps", "stage2_steps", "batch_size", "lr", "encoder_lr_scale", "semantic_weight", "pixel_weight", "restyle_frac", "data_dir", "lpips_path"):
         v = getattr(a, k, None)
         if v is not None: kw[k] = str(v) if isinstance(v, Path) else v
     return kw
@@ -476,6 +476,8 @@ def _vae_train_args(q: argparse.ArgumentParser):
                    help="w_s on the semantic and KL losses (default: 1); --semantic-weight 0.1 --pixel-weight 1 is Sec. 4.4's "
                         "reading of the ratio (08)")
     q.add_argument("--lpips-path", type=Path, default=None, help="local LPIPS-VGG weights for the perceptual loss (default: none)")
+    q.add_argument("--restyle-frac", type=float, default=None,
+                   help="share of training images given a style filter or tone of the edits (default 0; 08, 'Training images with the edits' looks')")
     q.add_argument("--smoke", action="store_true", help="seconds-long run to check the plumbing (numbers mean nothing)")
 
 def _positive(s: str) -> int:

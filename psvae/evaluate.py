@@ -16,15 +16,16 @@ from .core import ConfigError, atomic_write_json, default_device, image_grid, sa
 from .generator import Generator, GeneratorConfig, SampleConfig, build_generator, generate_images, load_generator
 from .shapes import (
     EDIT_KINDS, GENEVAL_KINDS, Edit, ShapesJudge, load_dense_prompts, load_edit_cases, load_geneval_prompts)
-from .train_gen import _kind_rates, judge_edit, judge_t2i, load_vae_for, vae_fingerprint
+from .train_gen import _edit_rates, _kind_rates, judge_edit, judge_t2i, load_vae_for, vae_fingerprint
 
 # %% auto #0
 __all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'VALIDATION_SEED', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT',
            'TABLE4_ROWS', 'TABLE4_NAMES', 'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'split_prompts',
            'parse_tasks', 'eval_geneval', 'geneval_ceiling', 'select_guidance', 'eval_dense', 'eval_edit',
-           'select_edit_guidance', 'default_tasks', 'evaluate_generator', 'snapshot_steps', 'initial_generator',
-           'curve_point', 'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row', 'table4_markdown',
-           'plot_table4_curves', 'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown', 'run_table4']
+           'select_edit_guidance', 'edit_ceiling', 'default_tasks', 'evaluate_generator', 'snapshot_steps',
+           'initial_generator', 'curve_point', 'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row',
+           'table4_markdown', 'plot_table4_curves', 'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown',
+           'run_table4']
 
 # %% ../nbs/12_evaluate.ipynb #365d1b46
 #: The evaluation tasks, in the order they are run and reported.
@@ -215,6 +216,17 @@ def _finite(x) -> float | None:
     x = float(x)
     return x if math.isfinite(x) else None
 
+def _edit_records(cases: Sequence[Edit], rows: Sequence[dict]) -> list[dict]:
+    "One JSON-safe record per edit case: kind, instruction and its `score_edit` numbers (an infinite PSNR as None)."
+    return [{"kind": e.kind, "instruction": e.instruction, **{k: _finite(row[k]) for k in ("adherence", "consistency", "score", "psnr", "ssim")}}
+            for e, row in zip(cases, rows)]
+
+def _edit_cases(cases: Sequence | None, limit_per_kind: int | None) -> list[Edit]:
+    cases = take_per_kind(load_edit_cases() if cases is None else cases, limit_per_kind)
+    cases = [Edit.from_dict(c) if isinstance(c, dict) else c for c in cases]
+    if not cases: raise ConfigError("no edit cases to evaluate: pass psvae.shapes.Edit cases (see load_edit_cases)")
+    return cases
+
 def eval_edit(gen: Generator, # the editing generator (eval mode)
               vae: torch.nn.Module, # the VAE whose latents `gen` was trained on
               cases: Sequence | None = None, # `Edit`s or their dicts; default: the frozen 400 (`load_edit_cases`)
@@ -225,14 +237,10 @@ def eval_edit(gen: Generator, # the editing generator (eval mode)
               keep_images: bool = False, # also return `sources` and `images` `[N, 3, H, W]` (never written to JSON)
              ) -> dict:
     "Shapes-Edit: adherence, consistency and score (per-case geometric mean) per kind and overall; one record per case."
-    cases = take_per_kind(load_edit_cases() if cases is None else cases, limit_per_kind)
-    cases = [Edit.from_dict(c) if isinstance(c, dict) else c for c in cases]
-    if not cases: raise ConfigError("no edit cases to evaluate: pass psvae.shapes.Edit cases (see load_edit_cases)")
+    cases = _edit_cases(cases, limit_per_kind)
     sample_cfg = sample_cfg or SampleConfig()
     r = judge_edit(gen, vae, cases, sample_cfg=sample_cfg, batch_size=batch_size, judge=judge)
-    records = [{"kind": e.kind, "instruction": e.instruction,
-                **{k: _finite(row[k]) for k in ("adherence", "consistency", "score", "psnr", "ssim")}}
-               for e, row in zip(cases, r["rows"])]
+    records = _edit_records(cases, r["rows"])
     out = {"task": "edit", "overall": float(r["overall"]["score"]), "adherence": float(r["overall"]["adherence"]),
            "consistency": float(r["overall"]["consistency"]), "per_kind": _order(r["per_kind"], EDIT_KINDS),
            "n_cases": len(cases), "n_samples": 1, "n_images": len(cases), "sample": sample_cfg.to_dict(), "records": records}
@@ -263,6 +271,39 @@ def select_edit_guidance(gen: Generator, # the editing generator (eval mode)
     best, rows = _choose_scale(scales, score)
     return {"best": best["cfg_scale"], "best_overall": best["overall"], "scales": rows, "n_cases": len(cases),
             "sample": sample_cfg.replace(cfg_scale=best["cfg_scale"]).to_dict()}
+
+# %% ../nbs/12_evaluate.ipynb #f1117e0f
+def edit_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_size` (a `PSVAE`, e.g. from `load_vae_for`)
+                 cases: Sequence | None = None, # `Edit`s or their dicts; default: the frozen 400 (`load_edit_cases`)
+                 limit_per_kind: int | None = None, # only the first this many cases of each kind; None: all
+                 batch_size: int = 64, # targets per `reconstruct` call
+                 judge: ShapesJudge | None = None, # default `ShapesJudge()`
+                 keep_images: bool = False, # also return `sources`, `targets` (renders) and `images` (the targets' reconstructions) `[N, 3, H, W]`; never written to JSON
+                ) -> dict:
+    "The Shapes-Edit a VAE leaves room for: each case's true target through the VAE, scored as an edit of its source (per kind, `overall`)."
+    from psvae.metrics import psnr
+    from psvae.shapes import render
+    cases, bs = _edit_cases(cases, limit_per_kind), _check_count("batch_size", batch_size)
+    if not hasattr(vae, "reconstruct") or not hasattr(vae, "out_size"):
+        raise ConfigError(f"edit_ceiling needs a VAE with reconstruct() and out_size (a PSVAE), got {type(vae).__name__}")
+    judge, size = judge or ShapesJudge(), int(vae.out_size)
+    dev = next((p.device for p in vae.parameters()), torch.device("cpu"))
+    rows, rows_gt, dbs, kept = [], [], [], []
+    for i in range(0, len(cases), bs):
+        chunk = cases[i:i + bs]
+        src, tgt = (torch.stack([render(getattr(e, k), size) for e in chunk]) for k in ("source", "target"))
+        with torch.no_grad(): rec = vae.reconstruct(tgt.to(dev)).float().cpu()
+        rows += [judge.score_edit(s, r, e) for s, r, e in zip(src, rec, chunk)]
+        rows_gt += [judge.score_edit(s, t, e) for s, t, e in zip(src, tgt, chunk)]
+        dbs.append(psnr(rec, tgt))
+        if keep_images: kept.append((src, tgt, rec))
+    per, overall = _edit_rates(cases, rows)
+    out = {"task": "edit_ceiling", "overall": overall["score"], "adherence": overall["adherence"], "consistency": overall["consistency"],
+           "per_kind": _order(per, EDIT_KINDS), "ground_truth": _edit_rates(cases, rows_gt)[1], "psnr": float(torch.cat(dbs).mean()),
+           "n_cases": len(cases), "records": _edit_records(cases, rows)}
+    if keep_images: out["sources"], out["targets"], out["images"] = (torch.cat([k[m] for k in kept]) for m in range(3))
+    return out
+
 
 # %% ../nbs/12_evaluate.ipynb #8a14f904
 def default_tasks(gen_dir: str | Path, # a generator folder (`.../gen` of a `train_gen` run)

@@ -338,13 +338,17 @@ def judge_edit(gen: Generator, vae, cases: Sequence, # `psvae.shapes.Edit`s (`lo
     src = torch.stack([render(e.source, size) for e in cases])
     outs = edit_images(gen, vae, src, [e.instruction for e in cases], sample_cfg, batch_size=batch_size)
     rows = [judge.score_edit(s, o, e) for s, o, e in zip(src, outs, cases)]
+    per, overall = _edit_rates(cases, rows)
+    return {"per_kind": per, "overall": overall, "sources": src, "images": outs, "rows": rows}
+
+def _edit_rates(cases: Sequence, rows: Sequence[dict]) -> tuple[dict, dict]:
+    "Per kind, the mean adherence, consistency and score of `rows` (one `score_edit` dict per case); `overall`, their mean over the kinds."
     per: dict[str, dict] = {}
     for e, r in zip(cases, rows):
         d = per.setdefault(e.kind, {"adherence": [], "consistency": [], "score": []})
         for k in d: d[k].append(r[k])
     per = {k: {m: float(np.mean(v)) for m, v in d.items()} for k, d in per.items()}
-    overall = {m: float(np.mean([d[m] for d in per.values()])) for m in ("adherence", "consistency", "score")}
-    return {"per_kind": per, "overall": overall, "sources": src, "images": outs, "rows": rows}
+    return per, {m: float(np.mean([d[m] for d in per.values()])) for m in ("adherence", "consistency", "score")}
 
 # %% ../nbs/11_train_gen.ipynb #e7a05b6f
 def follow_rates(images, # `[N,3,H,W]` images (or a list of them), e.g. `judge_t2i(...)["images"]`

@@ -10,18 +10,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .shapes import FILTERS, TONES, apply_filter, apply_tone, subseed
 from .core import Config, ConfigError, atomic_write_json, default_device, save_figure, seed_everything
 from .vae import PSVAE, VAEConfig, VARIANTS, build_vae
 from .losses import PixelLoss, PixelLossConfig, semantic_loss, kl_loss
 from .learner import Learner, TrainConfig, OptimGroup
 
 # %% auto #0
-__all__ = ['TABLE4_VARIANTS', 'TrainVAEConfig', 'vae_training_data', 'VAERecipe', 'train_vae', 'run_recon_table',
-           'run_channel_sweep', 'plot_channel_sweep']
+__all__ = ['RESTYLE_LOOKS', 'TABLE4_VARIANTS', 'TrainVAEConfig', 'restyle_look', 'vae_training_data', 'VAERecipe', 'train_vae',
+           'run_recon_table', 'run_channel_sweep', 'plot_channel_sweep']
 
 # %% ../nbs/08_train_vae.ipynb #16159213
 @dataclass
@@ -44,6 +46,7 @@ class TrainVAEConfig(Config):
     data_dir: str | None = None  # image folder (root/<class>/<image>) to train on; None: Shapes scenes
     n_train: int = 4096  # Shapes scenes, rendered once into memory
     data_seed: int = 3  # Shapes seed of the training scenes (0: encoder pretraining, 1-2: probe)
+    restyle_frac: float = 0.0  # share of training images given one of the edits' global looks (a style filter or a tone, `RESTYLE_LOOKS`); 0: as rendered
     seed: int = 0  # seeds initialisation and data order
     stats_images: int = 1024  # training images used for the per-channel latent mean/std
     precision: str = "auto"  # Learner precision: bf16 autocast on CUDA, fp32 on CPU
@@ -68,6 +71,7 @@ class TrainVAEConfig(Config):
             need(getattr(self, k) > 0, f"{k} must be > 0, got {getattr(self, k)}")
         for k in ("semantic_weight", "pixel_weight", "kl_weight"):
             need(getattr(self, k) >= 0, f"{k} must be >= 0, got {getattr(self, k)}")
+        need(0 <= self.restyle_frac <= 1, f"restyle_frac is a share of the training images, in [0, 1]; got {self.restyle_frac}")
         need(self.pixel_preset in PixelLossConfig.presets, f"pixel_preset must be one of {list(PixelLossConfig.presets)}, got {self.pixel_preset!r}")
 
     def stage_steps(self, vae: PSVAE) -> dict[int, int]:
@@ -82,26 +86,47 @@ class TrainVAEConfig(Config):
         return PixelLossConfig.preset(self.pixel_preset, **kw)
 
 # %% ../nbs/08_train_vae.ipynb #fc9d601c
-def _shapes_training_data(n: int, size: int, seed: int, progress: bool) -> "_PixelTargets":
+#: The global looks `restyle_frac` draws from: each style filter and each tone change an edit can ask for (`EDIT_KINDS` style, tone).
+RESTYLE_LOOKS: tuple[tuple[str, str], ...] = tuple(("filter", f) for f in FILTERS[1:]) + tuple(("tone", t) for t in TONES[1:])
+
+def restyle_look(seed: int, # the data seed
+                 i: int, # the item's index
+                 frac: float, # share of items given a look (`TrainVAEConfig.restyle_frac`)
+                ) -> tuple[str, str] | None:
+    "The global look item `i` gets (`(\"filter\", name)` or `(\"tone\", name)`, drawn uniformly from `RESTYLE_LOOKS`), or None; a pure function of its arguments."
+    if not 0 <= frac <= 1: raise ConfigError(f"frac is a share of the items, in [0, 1]; got {frac}")
+    rng = np.random.default_rng(subseed(seed, "restyle", int(i)))
+    u, k = rng.random(), int(rng.integers(len(RESTYLE_LOOKS)))
+    return RESTYLE_LOOKS[k] if u < frac else None
+
+def _apply_look(img: torch.Tensor, look: tuple[str, str]) -> torch.Tensor:
+    a = img.permute(1, 2, 0).numpy().astype(np.float32)
+    a = apply_filter(a, look[1]) if look[0] == "filter" else np.clip(apply_tone(a, look[1]), 0, 1)
+    return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).to(img.dtype)
+
+def _shapes_training_data(n: int, size: int, seed: int, progress: bool, restyle: float = 0.0) -> "_PixelTargets":
     from psvae.encoders import RenderedShapes
-    return _PixelTargets(RenderedShapes(n, size, seed=seed, progress=progress))
+    return _PixelTargets(RenderedShapes(n, size, seed=seed, progress=progress), restyle, seed)
 
 class _PixelTargets(torch.utils.data.Dataset):
-    "Wraps an image dataset so that every item has `image` (encoder input) and `target` (pixel target)."
-    def __init__(self, ds): self.ds = ds
+    "Wraps an image dataset so that every item has `image` (encoder input) and `target` (pixel target), restyled as `restyle_look` says."
+    def __init__(self, ds, restyle: float = 0.0, seed: int = 0): self.ds, self.restyle, self.seed = ds, restyle, seed
     def __len__(self) -> int: return len(self.ds)
     def __getitem__(self, i: int) -> dict:
         it = self.ds[i]
-        return {"image": it["image"], "target": it.get("target", it["image"])}
+        out = {"image": it["image"], "target": it.get("target", it["image"])}
+        look = restyle_look(self.seed, i, self.restyle) if self.restyle > 0 else None
+        return {k: _apply_look(v, look) for k, v in out.items()} if look else out
 
 def vae_training_data(cfg: TrainVAEConfig, # the run's config (data_dir, n_train, data_seed)
                       vae: PSVAE, # the model: its encoder input size and output size
                       progress: bool = True, # tqdm bar while rendering Shapes
                      ) -> torch.utils.data.Dataset:
     "The training set of a VAE run: items with `image` in [0,1] and the pixel `target` at the decoder's output size."
-    if cfg.data_dir is None: return _shapes_training_data(cfg.n_train, vae.out_size, cfg.data_seed, progress)
+    if cfg.data_dir is None: return _shapes_training_data(cfg.n_train, vae.out_size, cfg.data_seed, progress, cfg.restyle_frac)
     from psvae.data import ImageFolderDataset
-    return _PixelTargets(ImageFolderDataset(cfg.data_dir, encoder_size=vae.encoder.image_size, target_size=vae.out_size))
+    return _PixelTargets(ImageFolderDataset(cfg.data_dir, encoder_size=vae.encoder.image_size, target_size=vae.out_size),
+                         cfg.restyle_frac, cfg.data_seed)
 
 # %% ../nbs/08_train_vae.ipynb #a4601bb4
 class VAERecipe(nn.Module):
@@ -172,6 +197,11 @@ def _run_record(cfg: TrainVAEConfig, vae_cfg: VAEConfig) -> dict:
     from psvae.shapes import WORLD
     return {"train": cfg.to_dict(), "vae": vae_cfg.to_dict(), "data": {"world": WORLD if cfg.data_dir is None else None}}
 
+def _with_defaults(old: dict) -> dict:
+    "A saved run record with the settings it predates filled in at their defaults, so runs recorded before a setting existed resume."
+    base = json.loads(json.dumps(_run_record(TrainVAEConfig(), VAEConfig())))
+    return {s: {**base[s], **v} if s in ("train", "vae") and isinstance(v, dict) else v for s, v in old.items()}
+
 def train_vae(out_dir: str | Path, # run folder: stage1/, stage2/, vae/ (the result), train_config.json, result.json
               cfg: TrainVAEConfig | None = None, # data, weights, optimisation; default `TrainVAEConfig()` (mini)
               vae_cfg: VAEConfig | None = None, # architecture and variant; default `VAEConfig()` (mini PS-VAE)
@@ -189,7 +219,7 @@ def train_vae(out_dir: str | Path, # run folder: stage1/, stage2/, vae/ (the res
     out = Path(out_dir)
     saved = out / "train_config.json"
     if resume and saved.is_file():
-        old = json.loads(saved.read_text())
+        old = _with_defaults(json.loads(saved.read_text()))
         now = _run_record(cfg, vae_cfg)
         if old != json.loads(json.dumps(now)):
             diff = sorted(f"{s}.{k}" for s in now for k in now[s] if old.get(s, {}).get(k) != json.loads(json.dumps(now[s]))[k])
@@ -245,7 +275,8 @@ class _SharedData:
     def get(self, run_dir: Path, vcfg: VAEConfig):
         if (Path(run_dir) / "result.json").is_file() or self.cfg.data_dir is not None: return None  # finished, or a lazy image folder
         if self.data is None:
-            self.data = _shapes_training_data(16 if self.smoke else self.cfg.n_train, vcfg.out_size, self.cfg.data_seed, self.progress)
+            self.data = _shapes_training_data(16 if self.smoke else self.cfg.n_train, vcfg.out_size, self.cfg.data_seed, self.progress,
+                                              self.cfg.restyle_frac)
         return self.data
 
 def run_recon_table(out_dir: str | Path, # one folder per variant, plus eval/ (recon.json, recon.md)
