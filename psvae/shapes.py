@@ -19,14 +19,14 @@ from .core import ConfigError, ImageError, check_images, atomic_write_json
 # %% auto #0
 __all__ = ['SHAPES', 'COLOURS', 'PATTERNS', 'PATTERN_WORDS', 'BACKGROUNDS', 'BACKGROUND_COLOURS', 'FILTERS', 'TONES',
            'GENEVAL_KINDS', 'EDIT_KINDS', 'MINI_SIZE', 'LABEL_NAMES', 'WORLD', 'MIN_LARGEST_RATIO', 'NUMBER_WORDS',
-           'POSITION_MARGIN', 'REL_WORDS', 'BAR', 'BENCHMARK_SIZES', 'BENCHMARK_FILES', 'ShapeObject', 'Background',
-           'Scene', 'subseed', 'sample_scene', 'shade_of', 'object_sd', 'apply_filter', 'apply_tone', 'render_array',
-           'render', 'plural', 'where', 'background_phrase', 'caption', 'relations', 'object_box', 'object_area',
-           'largest_ratio', 'largest_object_label', 'Edit', 'sample_edit', 'edit_mask', 'geneval_prompt',
-           'scene_for_prompt', 'negative_scene', 'redetail', 'dense_prompt', 'ObjectReading', 'Reading',
-           'detect_filter', 'shape_fit', 'ShapesJudge', 'draw_reading', 'consistency_scores', 'judge_selftest',
-           'selftest_frame', 'make_geneval_prompts', 'make_dense_prompts', 'make_edit_cases', 'to_jsonl', 'data_dir',
-           'load_geneval_prompts', 'load_dense_prompts', 'load_edit_cases']
+           'POSITION_MARGIN', 'REL_WORDS', 'DETECT_GATES', 'FILTER_GATES', 'BAR', 'BENCHMARK_SIZES', 'BENCHMARK_FILES',
+           'ShapeObject', 'Background', 'Scene', 'subseed', 'sample_scene', 'shade_of', 'object_sd', 'apply_filter',
+           'apply_tone', 'render_array', 'render', 'plural', 'where', 'background_phrase', 'caption', 'relations',
+           'object_box', 'object_area', 'largest_ratio', 'largest_object_label', 'Edit', 'sample_edit', 'edit_mask',
+           'geneval_prompt', 'scene_for_prompt', 'negative_scene', 'redetail', 'dense_prompt', 'ObjectReading',
+           'Reading', 'filter_signature', 'detect_filter', 'shows_filter', 'shape_fit', 'ShapesJudge', 'draw_reading',
+           'consistency_scores', 'judge_selftest', 'selftest_frame', 'make_geneval_prompts', 'make_dense_prompts',
+           'make_edit_cases', 'to_jsonl', 'data_dir', 'load_geneval_prompts', 'load_dense_prompts', 'load_edit_cases']
 
 # %% ../nbs/02_shapes.ipynb #6442cdab
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "star", "cross")
@@ -737,16 +737,38 @@ def _to_hwc(image) -> np.ndarray:
     if a.min() < -1e-3 or a.max() > 1 + 1e-3: raise ImageError(f"image values in [{a.min():.3g}, {a.max():.3g}], expected [0,1]: rescale (e.g. (x+1)/2) or clamp")
     return a
 
-def detect_filter(image) -> str:
-    "Which style filter (one of `FILTERS`) an image shows, from each filter's signature."
+def filter_signature(image) -> dict[str, float]:
+    "Each style filter's signature in an image, 0 (or low, for `invert`) where the image shows that filter: the border's median brightness (`invert`), the mean channel spread (`grayscale`), the median distance from sepia's channel ratios (`sepia`), the mean change under pixelation (`pixelate`)."
     img = _to_hwc(image); h = img.shape[0]
     border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]])
-    if np.median(border.max(-1)) < 0.45: return "invert"
     sub = img[::max(1, h // 64), ::max(1, h // 64)]
-    if (sub.max(-1) - sub.min(-1)).mean() < 0.02: return "grayscale"
-    if np.median(np.abs(sub[..., 1] - _SEPIA[1] * sub[..., 0]) + np.abs(sub[..., 2] - _SEPIA[2] * sub[..., 0])) < 0.02: return "sepia"
-    if np.abs(img - apply_filter(img, "pixelate")).mean() < 0.004: return "pixelate"
-    return "none"
+    return {"invert": float(np.median(border.max(-1))), "grayscale": float((sub.max(-1) - sub.min(-1)).mean()),
+            "sepia": float(np.median(np.abs(sub[..., 1] - _SEPIA[1] * sub[..., 0]) + np.abs(sub[..., 2] - _SEPIA[2] * sub[..., 0]))),
+            "pixelate": float(np.abs(img - apply_filter(img, "pixelate")).mean())}
+
+#: `detect_filter`'s gates, tried in this order. They are tight: the filter an image shows turns the judge's object gates off, so a pale or dark image without a filter must not read as one.
+DETECT_GATES: dict[str, float] = {"invert": 0.45, "grayscale": 0.02, "sepia": 0.02, "pixelate": 0.004}
+#: `shows_filter`'s gates, which check a style edit's output for the filter it asked for: halfway between renders with that filter and the nearest renders without it ("Checking a style edit").
+FILTER_GATES: dict[str, float] = {"invert": 0.55, "grayscale": 0.063, "sepia": 0.064, "pixelate": 0.0031}
+
+def detect_filter(image) -> str:
+    "Which style filter (one of `FILTERS`) an image shows: the first of `DETECT_GATES` whose signature is below its gate, else `none`."
+    sig = filter_signature(image)
+    return next((f for f, gate in DETECT_GATES.items() if sig[f] < gate), "none")
+
+def _check_filter_gates(gates: dict) -> dict[str, float]:
+    gates = dict(gates)
+    if set(gates) != set(FILTERS[1:]) or not all(isinstance(v, (int, float)) and v > 0 for v in gates.values()):
+        raise ConfigError(f"filter gates must give a positive number for each of {list(FILTERS[1:])}, got {gates}: start from FILTER_GATES")
+    return {f: float(gates[f]) for f in FILTERS[1:]}
+
+def shows_filter(image, # `[3,H,W]` tensor in [0,1] or `[H,W,3]` array
+                 name: str, # one of `FILTERS` other than `none`
+                 gates: dict[str, float] | None = None, # one gate per filter; default `FILTER_GATES`
+                ) -> bool:
+    "Whether `image` shows style filter `name`: its signature (`filter_signature`) is below that filter's gate."
+    if name not in FILTERS[1:]: raise ConfigError(f"unknown filter {name!r}: choose one of {list(FILTERS[1:])}")
+    return filter_signature(image)[name] < _check_filter_gates(FILTER_GATES if gates is None else gates)[name]
 
 # %% ../nbs/02_shapes.ipynb #d790fd57
 _FG_THRESHOLD = 0.6
@@ -840,15 +862,17 @@ class ShapesJudge:
     def __init__(self, min_area: float = 0.01, # objects below this fraction of the image are specks (Shapes objects cover 2.3% or more)
                  max_palette: float | None = 0.15, # objects whose median distance to the palette exceeds this are not objects (None: no gate)
                  min_fit: float | None = 0.85, # objects whose `shape_fit` to the shape they read as is below this are not objects (None: no gate)
+                 filter_gates: dict[str, float] | None = None, # a style edit's output shows the asked filter below this signature (`shows_filter`); default `FILTER_GATES`
                 ):
         if min_area < 0: raise ConfigError(f"min_area must be >= 0, got {min_area}")
         if max_palette is not None and max_palette <= 0: raise ConfigError(f"max_palette must be > 0 or None, got {max_palette}")
         if min_fit is not None and not 0 < min_fit <= 1: raise ConfigError(f"min_fit must be in (0, 1] or None, got {min_fit}")
         self.min_area, self.max_palette, self.min_fit = min_area, max_palette, min_fit
+        self.filter_gates = _check_filter_gates(FILTER_GATES if filter_gates is None else filter_gates)
 
     def config(self) -> dict:
         "The judge's settings (and the gates it has), for caches of scores to key on: a new gate or threshold reruns them."
-        return {"min_area": self.min_area, "max_palette": self.max_palette, "min_fit": self.min_fit}
+        return {"min_area": self.min_area, "max_palette": self.max_palette, "min_fit": self.min_fit, "filter_gates": dict(self.filter_gates)}
 
     def read(self, image) -> Reading:
         "Read an image (`[3,H,W]` tensor in [0,1] or `[H,W,3]` array) into a `Reading`."
@@ -951,7 +975,7 @@ def edit_adherence(self: ShapesJudge, source_img, output_img, edit: Edit,
                   ) -> bool:
     "Whether `output_img` does what `edit.instruction` asks, judged against `source_img`."
     k, sp = edit.kind, edit.spec
-    if k == "style": return detect_filter(output_img) == sp["filter"]
+    if k == "style": return shows_filter(output_img, sp["filter"], self.filter_gates)
     if k == "tone":
         (l0, w0), (l1, w1) = _tone_stats(_to_hwc(source_img)), _tone_stats(_to_hwc(output_img))
         return {"brighter": l1 - l0 > 0.04, "darker": l0 - l1 > 0.04, "warmer": w1 - w0 > 0.04, "cooler": w0 - w1 > 0.04}[sp["tone"]]
