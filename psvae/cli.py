@@ -448,6 +448,9 @@ def _cmd_table4(a):
     cfg = Table4Config.load(a.config) if a.config else Table4Config.preset(a.preset) if a.preset else None
     over = {k: v for k, v in (("guidance_scales", a.guidance_scales), ("guidance_limit_per_kind", a.guidance_limit_per_kind),
                               ("edit_guidance", False if a.no_edit_guidance else None)) if v is not None}
+    if a.restyle_frac is not None:  # a TrainVAEConfig field: it joins the budget's VAE training overrides (and the vae stage's key)
+        base = cfg or Table4Config.preset("smoke" if a.smoke else "mini")
+        over["vae_train_overrides"] = {**(base.vae_train_overrides or {}), "restyle_frac": a.restyle_frac}
     if over: cfg = (cfg or Table4Config.preset("smoke" if a.smoke else "mini")).replace(**over)
     run_table4(a.out, cfg, variants=a.variants, force=a.force, smoke=a.smoke)
     print((Path(a.out) / "table4.md").read_text())
@@ -629,6 +632,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="validation prompts (edit cases) per kind scored at each candidate scale (default 16 of 68 prompts, of 34 cases)")
     t4.add_argument("--no-edit-guidance", action="store_true",
                     help="with --guidance-scales: keep editing at the paper's 6.5 (default: choose it the same way, on validation edit cases)")
+    t4.add_argument("--restyle-frac", type=float, default=None, metavar="F",
+                    help="share of every VAE's training images given a style filter or tone of the edits, so style edits can "
+                         "be drawn and scored (default 0; 08 and 12, 'Style edits')")
     t4.add_argument("--smoke", action="store_true", help="seconds-long run of every stage to check the plumbing (numbers mean nothing)")
     t4.set_defaults(func=_cmd_table4)
     sc = sub.add_parser("shortcut", help="Sec. 5.4: per-channel deviation of a pixel-tuned encoder (rae_hd) and top-k channel decoders")
