@@ -448,10 +448,10 @@ def _cmd_table4(a):
     cfg = Table4Config.load(a.config) if a.config else Table4Config.preset(a.preset) if a.preset else None
     over = {k: v for k, v in (("guidance_scales", a.guidance_scales), ("guidance_limit_per_kind", a.guidance_limit_per_kind),
                               ("edit_guidance", False if a.no_edit_guidance else None)) if v is not None}
+    base = cfg or Table4Config.preset("smoke" if a.smoke else "mini")
     if a.restyle_frac is not None:  # a TrainVAEConfig field: it joins the budget's VAE training overrides (and the vae stage's key)
-        base = cfg or Table4Config.preset("smoke" if a.smoke else "mini")
         over["vae_train_overrides"] = {**(base.vae_train_overrides or {}), "restyle_frac": a.restyle_frac}
-    if over: cfg = (cfg or Table4Config.preset("smoke" if a.smoke else "mini")).replace(**over)
+    if over: cfg = base.replace(**over)
     run_table4(a.out, cfg, variants=a.variants, force=a.force, smoke=a.smoke)
     print((Path(a.out) / "table4.md").read_text())
     print(f"[psvae] Table 4 written to {Path(a.out) / 'table4.json'} and {Path(a.out) / 'table4.md'} (curves: {Path(a.out) / 'curves.png'})")

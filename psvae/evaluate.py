@@ -105,6 +105,12 @@ def eval_geneval(gen: Generator, # the text-to-image generator (eval mode)
     return out
 
 # %% ../nbs/12_evaluate.ipynb #8e639fd1
+def _reconstructing(vae, caller: str) -> tuple[int, torch.device]:
+    "The output size and device of a VAE that a ceiling reconstructs with; refuses anything without `reconstruct` and `out_size`."
+    if not hasattr(vae, "reconstruct") or not hasattr(vae, "out_size"):
+        raise ConfigError(f"{caller} needs a VAE with reconstruct() and out_size (a PSVAE), got {type(vae).__name__}")
+    return int(vae.out_size), next((p.device for p in vae.parameters()), torch.device("cpu"))
+
 def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_size` (a `PSVAE`, e.g. from `load_vae_for`)
                     prompts: Sequence[dict] | None = None, # GenEval-style prompt dicts; default: the frozen 504 (`load_geneval_prompts`)
                     n_samples: int = DEFAULT_SAMPLES["geneval"], # ground-truth scenes per prompt (as GenEval's images per prompt)
@@ -118,10 +124,8 @@ def geneval_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_si
     from psvae.shapes import render, scene_for_prompt
     prompts = _geneval_prompts(prompts, limit_per_kind)
     n, bs = _check_count("n_samples", n_samples), _check_count("batch_size", batch_size)
-    if not hasattr(vae, "reconstruct") or not hasattr(vae, "out_size"):
-        raise ConfigError(f"geneval_ceiling needs a VAE with reconstruct() and out_size (a PSVAE), got {type(vae).__name__}")
-    judge, size = judge or ShapesJudge(), int(vae.out_size)
-    dev = next((p.device for p in vae.parameters()), torch.device("cpu"))
+    size, dev = _reconstructing(vae, "geneval_ceiling")
+    judge = judge or ShapesJudge()
     per_image = [p for p in prompts for _ in range(n)]
     ok, ok_gt, dbs, kept = [], [], [], []
     for i in range(0, len(per_image), bs):
@@ -284,10 +288,8 @@ def edit_ceiling(vae: torch.nn.Module, # a VAE with `reconstruct` and `out_size`
     from psvae.metrics import psnr
     from psvae.shapes import render
     cases, bs = _edit_cases(cases, limit_per_kind), _check_count("batch_size", batch_size)
-    if not hasattr(vae, "reconstruct") or not hasattr(vae, "out_size"):
-        raise ConfigError(f"edit_ceiling needs a VAE with reconstruct() and out_size (a PSVAE), got {type(vae).__name__}")
-    judge, size = judge or ShapesJudge(), int(vae.out_size)
-    dev = next((p.device for p in vae.parameters()), torch.device("cpu"))
+    size, dev = _reconstructing(vae, "edit_ceiling")
+    judge = judge or ShapesJudge()
     rows, rows_gt, dbs, kept = [], [], [], []
     for i in range(0, len(cases), bs):
         chunk = cases[i:i + bs]
