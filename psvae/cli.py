@@ -149,7 +149,7 @@ def _comparison_text(rows: Sequence[dict], smoke: bool) -> str:
     bad = compare_with_paper(rows)["disagree"]
     s = "The demo's budget is small (a few hundred generator steps, a few prompts per kind), so these numbers are noisy"
     s += (f": where RAE → PS-VAE goes against the paper here ({', '.join(bad)}), the demo does not settle the question; "
-          if bad else "; ") + "`psvae table4` runs the fuller mini budget."
+          if bad else "; ") + "`psvae table4` runs a fuller budget."
     if smoke: s += " (Smoke run: this comparison means nothing.)"
     return s
 
@@ -442,13 +442,13 @@ def _force_arg(s: str):
     except ConfigError as e: raise argparse.ArgumentTypeError(str(e))
 
 def _cmd_table4(a):
-    from psvae.evaluate import Table4Config, run_table4
+    from psvae.evaluate import TABLE4_PRESET, Table4Config, run_table4
     if a.config and a.preset:
         raise ConfigError("psvae table4: pass --preset or --config, not both (a config file holds the whole budget)")
     cfg = Table4Config.load(a.config) if a.config else Table4Config.preset(a.preset) if a.preset else None
     over = {k: v for k, v in (("guidance_scales", a.guidance_scales), ("guidance_limit_per_kind", a.guidance_limit_per_kind),
                               ("edit_guidance", False if a.no_edit_guidance else None)) if v is not None}
-    base = cfg or Table4Config.preset("smoke" if a.smoke else "mini")
+    base = cfg or Table4Config.preset("smoke" if a.smoke else TABLE4_PRESET)
     if a.restyle_frac is not None:  # a TrainVAEConfig field: it joins the budget's VAE training overrides (and the vae stage's key)
         over["vae_train_overrides"] = {**(base.vae_train_overrides or {}), "restyle_frac": a.restyle_frac}
     if over: cfg = base.replace(**over)
@@ -620,10 +620,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="comma-separated latent spaces (default: pixel,rae,svae,pvae,psvae; pixel is the MAR-VAE stand-in)")
     t4.add_argument("--force", type=_force_arg, nargs="?", const=True, default=False, metavar="STAGES",
                     help="redo finished stages: all (no value), or comma-separated from vae,recon,ceiling,t2i,edit,guidance,eval,curves")
-    t4.add_argument("--preset", choices=("mini", "long", "xl"), default=None,
-                    help="budget: mini (default; about 1 h on 2 CPU cores), long (11's 750 + 750-step VAEs and 3500 + 3000 "
-                         "generator steps; about 2 h for five latent spaces) or xl (1500 + 1500-step VAEs and 10000 + 3000 "
-                         "generator steps; about 4 h on 2 CPU cores: for a GPU)")
+    t4.add_argument("--preset", choices=("mid", "mini", "long", "xl"), default=None,
+                    help="budget: mid (default; 750 + 750-step VAEs, which draw shapes, and 3500 + 1000 generator steps; "
+                         "about 1.5 h for five latent spaces on 2 CPU cores), mini (150 + 150-step VAEs, which draw blobs, and "
+                         "2000 + 1000 generator steps; about 1 h), long (mid with 3000 editing steps; about 2 h) or xl "
+                         "(1500 + 1500-step VAEs and 10000 + 3000 generator steps; about 4 h on 2 CPU cores: for a GPU)")
     t4.add_argument("--config", type=Path, default=None, help="a Table4Config JSON (Table4Config.save) instead of a preset")
     t4.add_argument("--guidance-scales", type=_scales_arg, default=None, metavar="S,S,...",
                     help="choose each latent space's text-to-image and editing guidance from these on validation prompts and "

@@ -20,9 +20,9 @@ from .train_gen import _edit_rates, _kind_rates, judge_edit, judge_t2i, load_vae
 
 # %% auto #0
 __all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'VALIDATION_SEED', 'TABLE4_STAGES', 'TABLE4_COLUMNS', 'BASELINE_VARIANT',
-           'TABLE4_ROWS', 'TABLE4_NAMES', 'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind', 'split_prompts',
-           'parse_tasks', 'eval_geneval', 'geneval_ceiling', 'select_guidance', 'eval_dense', 'eval_edit',
-           'select_edit_guidance', 'edit_ceiling', 'default_tasks', 'evaluate_generator', 'snapshot_steps',
+           'TABLE4_ROWS', 'TABLE4_PRESET', 'TABLE4_NAMES', 'TABLE4_COMPARE', 'TABLE4_STEPS', 'take_per_kind',
+           'split_prompts', 'parse_tasks', 'eval_geneval', 'geneval_ceiling', 'select_guidance', 'eval_dense',
+           'eval_edit', 'select_edit_guidance', 'edit_ceiling', 'default_tasks', 'evaluate_generator', 'snapshot_steps',
            'initial_generator', 'curve_point', 'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row',
            'table4_markdown', 'plot_table4_curves', 'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown',
            'run_table4']
@@ -503,6 +503,8 @@ TABLE4_COLUMNS: tuple[str, ...] = ("channels", "psnr", "ssim", "lpips", "fd_mini
 BASELINE_VARIANT: str = "pixel"
 #: The rows of Table 4, in the paper's order: the pixel-only baseline, then RAE evolving into PS-VAE.
 TABLE4_ROWS: tuple[str, ...] = (BASELINE_VARIANT,) + TABLE4_VARIANTS
+#: The budget (a `Table4Config.presets` name) of `run_table4` and `psvae table4` when none is given.
+TABLE4_PRESET: str = "mid"
 #: The paper's name of each variant's row in Table 4.
 TABLE4_NAMES: dict[str, str] = {"pixel": "MAR-VAE", "rae": "RAE", "svae": "S-VAE", "pvae": "P-VAE", "psvae": "PS-VAE"}
 
@@ -535,6 +537,10 @@ class Table4Config(Config):
     edit_guidance: bool = True  # with guidance_scales: choose the editing generator's scale the same way, on validation edit cases (`select_edit_guidance`); False: editing at the paper's 6.5
     presets: ClassVar[dict] = {
         "mini": {},
+        # `psvae table4`'s default: the `long` budget's VAEs (750 + 750 steps: they draw shapes, `mini`'s 150 + 150 draw
+        # blobs) and text-to-image steps, `mini`'s 1000 editing steps; five latent spaces in 1 h 33 min on 2 CPU cores
+        # ("The default run")
+        "mid": dict(vae_train_overrides=dict(stage1_steps=750, stage2_steps=750), t2i_steps=3500, edit_steps=1000),
         # 11's budget, where a generator follows the text: VAEs of 750 + 750 steps (they draw shapes; `mini`'s 150 + 150
         # draw blobs) and the generators' own mini steps; about 24 min a latent space on 2 CPU cores (12, "The long budget")
         "long": dict(vae_train_overrides=dict(stage1_steps=750, stage2_steps=750), t2i_steps=3500, edit_steps=3000,
@@ -873,7 +879,7 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
             "guidance": guidance, "eval": evaluate, "curves": curves}
 
 def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, stage_log.jsonl, table4.json, table4.md, curves.png
-               cfg: Table4Config | None = None, # the one budget of every latent space; default the `mini` preset (`smoke`: the `smoke` preset)
+               cfg: Table4Config | None = None, # the one budget of every latent space; default the `TABLE4_PRESET` preset, `mid` (`smoke`: the `smoke` preset)
                variants: str | Sequence[str] = TABLE4_ROWS, # latent spaces (names of `psvae.vae.VARIANTS`), or "rae,psvae"
                force: bool | str | Sequence[str] = False, # redo stages: True (all), or stage names ("eval", ["recon", "curves"])
                smoke: bool = False, # seconds-long trainings (train_vae / train_gen smoke) that check the plumbing; numbers mean nothing
@@ -884,7 +890,7 @@ def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, sta
     from tqdm import tqdm
     from psvae.train_vae import _SharedData
     t0 = time.time()
-    cfg = cfg or Table4Config.preset("smoke" if smoke else "mini")
+    cfg = cfg or Table4Config.preset("smoke" if smoke else TABLE4_PRESET)
     variants, forced = _check_variants(variants), _parse_force(force)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / "table4_config.json", {"config": cfg.to_dict(), "variants": list(variants), "smoke": smoke})
