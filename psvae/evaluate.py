@@ -512,6 +512,11 @@ def _tuples(d: dict | None) -> dict:
     "Override dicts read back from JSON: lists become tuples again (e.g. `ch_mult`)."
     return {k: tuple(v) if isinstance(v, list) else v for k, v in (d or {}).items()}
 
+#: The `long` budget (11's): VAEs of 750 + 750 steps (they draw shapes; `mini`'s 150 + 150 draw blobs) and the
+#: generators' own mini steps. The default `mid` is this budget with `mini`'s shorter editing.
+_LONG_BUDGET: dict = dict(vae_train_overrides=dict(stage1_steps=750, stage2_steps=750), t2i_steps=3500, edit_steps=3000,
+                          snapshot_every=1000)
+
 @dataclass
 class Table4Config(Config):
     "The one budget every latent space of the Table 4 runner is trained and scored with."
@@ -537,14 +542,11 @@ class Table4Config(Config):
     edit_guidance: bool = True  # with guidance_scales: choose the editing generator's scale the same way, on validation edit cases (`select_edit_guidance`); False: editing at the paper's 6.5
     presets: ClassVar[dict] = {
         "mini": {},
-        # `psvae table4`'s default: the `long` budget's VAEs (750 + 750 steps: they draw shapes, `mini`'s 150 + 150 draw
-        # blobs) and text-to-image steps, `mini`'s 1000 editing steps; five latent spaces in 1 h 33 min on 2 CPU cores
-        # ("The default run")
-        "mid": dict(vae_train_overrides=dict(stage1_steps=750, stage2_steps=750), t2i_steps=3500, edit_steps=1000),
-        # 11's budget, where a generator follows the text: VAEs of 750 + 750 steps (they draw shapes; `mini`'s 150 + 150
-        # draw blobs) and the generators' own mini steps; about 24 min a latent space on 2 CPU cores (12, "The long budget")
-        "long": dict(vae_train_overrides=dict(stage1_steps=750, stage2_steps=750), t2i_steps=3500, edit_steps=3000,
-                     snapshot_every=1000),
+        # `psvae table4`'s default: `long` with `mini`'s 1000 editing steps (snapshots every 500); five latent spaces in
+        # 1 h 33 min on 2 CPU cores ("The default run")
+        "mid": {**_LONG_BUDGET, "edit_steps": 1000, "snapshot_every": 500},
+        # 11's budget, where a generator follows the text; about 24 min a latent space on 2 CPU cores (12, "The long budget")
+        "long": _LONG_BUDGET,
         # the strongest budget measured here: 1500 + 1500-step VAEs and 10000 + 3000 generator steps, the commands of 12's
         # "Generators on the 3000-step VAEs"; about 45 min a latent space on 2 CPU cores (four hours for five): for a GPU
         "xl": dict(vae_train_overrides=dict(stage1_steps=1500, stage2_steps=1500), t2i_steps=10000, edit_steps=3000,
