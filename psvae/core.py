@@ -90,6 +90,15 @@ class Config:
         if not path.is_file(): raise FileNotFoundError(f"no config at {path}: pass the file written by {cls.__name__}.save")
         return cls.from_dict(json.loads(path.read_text()))
 
+    def nearest_preset(self) -> tuple[str, dict[str, Any]]:
+        "The preset this config is closest to (fewest fields that differ; the first named on a tie) and the fields that differ, with their values here as `to_dict` writes them."
+        d, best = self.to_dict(), None
+        for name in dict.fromkeys([*PRESETS, *self.presets]):
+            p = type(self).preset(name).to_dict()
+            diff = {k: v for k, v in d.items() if p[k] != v}
+            if best is None or len(diff) < len(best[1]): best = (name, diff)
+        return best
+
 # %% ../nbs/00_core.ipynb #70a1f998
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     "Write `data` to `path` atomically (temp file in the same folder, fsync, rename)."
