@@ -703,11 +703,11 @@ def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
     lines = ["# Table 4 in the mini world", ""]
     if report.get("smoke"): lines += ["**Smoke run**: seconds-long trainings that check the plumbing; the numbers mean nothing.", ""]
     c = report["config"]
-    vt = c.get("vae_train_overrides") or {}  # e.g. the `long` preset's VAE steps
-    vtrain = " with " + ", ".join(f"{k}={v}" for k, v in vt.items()) if vt else ""
+    with_ = lambda d: " with " + ", ".join(f"{k}={v}" for k, v in d.items()) if d else ""
+    vtrain = with_(c.get("vae_train_overrides"))  # e.g. the `long` preset's VAE steps
     name, diff = Table4Config.from_dict({k: v for k, v in c.items() if k in Table4Config.field_names()}).nearest_preset()
-    budget = f"Table 4 preset `{name}`" + ("" if not diff else " with " + ", ".join(f"{k}={v}" for k, v in diff.items())
-                                           if len(diff) <= 3 else f" with {len(diff)} fields changed ({', '.join(diff)}; values in `config`)")
+    changed = with_(diff) if len(diff) <= 3 else f" with {len(diff)} fields changed ({', '.join(diff)}; values in `config`)"
+    budget = f"Table 4 preset `{name}`{changed}"
     lines += [f"One budget for every latent space ({budget}): VAEs of the `{c['vae_preset']}` VAE preset{vtrain}, generators {c['t2i_steps']} text-to-image and "
               f"{c['edit_steps']} editing steps (snapshots every {c['snapshot_every']}), {c['sample_steps']} Euler steps at "
               f"seed {c['sample_seed']}, {_guidance_words(report)}. Each cell: mini figure (paper's figure, Table 4).", "",
