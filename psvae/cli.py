@@ -159,7 +159,7 @@ def _latents_report(s: dict) -> str:
     md = table4_markdown({**rep, "curves_png": "latents/curves.png"}).splitlines()
     md = [l for l in md if l != "# Table 4 in the mini world"]
     md = ["### Convergence (Fig. 7): training curves" if l.startswith("## Convergence") else
-          "### Against the paper" if l == "## Against the paper" else l for l in md]
+          "### Against the paper" if l == "## Against the paper" else "### Time" if l == "## Time" else l for l in md]
     i = md.index("### Convergence (Fig. 7): training curves")
     return "\n".join([
         "## 3. RAE against PS-VAE: reconstruction, generation, editing (Table 4, Fig. 7)", "",

@@ -24,8 +24,8 @@ __all__ = ['EVAL_TASKS', 'DEFAULT_SAMPLES', 'VALIDATION_SEED', 'TABLE4_STAGES', 
            'split_prompts', 'parse_tasks', 'eval_geneval', 'geneval_ceiling', 'select_guidance', 'eval_dense',
            'eval_edit', 'select_edit_guidance', 'edit_ceiling', 'default_tasks', 'evaluate_generator', 'snapshot_steps',
            'initial_generator', 'curve_point', 'convergence_curve', 'plot_curves', 'Table4Config', 'table4_row',
-           'table4_markdown', 'plot_table4_curves', 'paper_deltas', 'compare_with_paper', 'paper_agreement_markdown',
-           'run_table4']
+           'table4_time_markdown', 'table4_markdown', 'plot_table4_curves', 'paper_deltas', 'compare_with_paper',
+           'paper_agreement_markdown', 'table4_stage_seconds', 'run_table4']
 
 # %% ../nbs/12_evaluate.ipynb #365d1b46
 #: The evaluation tasks, in the order they are run and reported.
@@ -695,6 +695,24 @@ def _guidance_words(report: dict) -> str:
     return words + (f"editing guidance chosen the same way by Shapes-Edit on validation edit cases ({lim} a kind, "
                     f"`select_edit_guidance`): {chosen('edit_cfg_scale')}")
 
+def _seconds(x: float | None) -> str: return "n/a" if x is None else f"{x:.0f}" if x >= 10 else f"{x:.1f}"
+
+def table4_time_markdown(report: dict, # what `run_table4` returns (or `table4.json`), with `stage_seconds`
+                        ) -> list[str]:
+    "The `## Time` section of `table4.md`: each stage's seconds per latent space when it ran, their totals, and this call's wall time."
+    secs = report.get("stage_seconds")
+    if not secs: return []  # reports written before the runner kept stage times
+    head = ["latent space", *TABLE4_STAGES, "total"]
+    lines = ["## Time", "", "Seconds each stage took when it ran, on the machine that ran it (a stage reused from an earlier call "
+             "keeps that call's time; n/a: not run).", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    names = {r["variant"]: r["name"] + (" stand-in" if r.get("stand_in") else "") for r in report.get("rows", [])}
+    for v, d in secs.items():
+        lines.append("| " + " | ".join([names.get(v, v), *(_seconds(d.get(s)) for s in TABLE4_STAGES), _seconds(sum(d.values()))]) + " |")
+    total = sum(sum(d.values()) for d in secs.values())
+    call = f" The call that wrote this report took {_seconds(report['seconds'])} s (a reused stage takes none)." if "seconds" in report else ""
+    lines += ["", f"All stages, when they ran: {total / 60:.1f} min.{call}", ""]
+    return lines
+
 def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
                    ) -> str:
     "`table4.md`: the mini world's Table 4, each figure followed by the paper's in parentheses, where it agrees with the paper, and the curves."
@@ -731,7 +749,8 @@ def table4_markdown(report: dict, # what `run_table4` returns (or `table4.json`)
               "fd_mini is the Fréchet distance in the mini encoder's features, beside the paper's rFID. LPIPS is n/a without "
               "local LPIPS weights. The MAR-VAE row is a stand-in: the `pixel` variant, a VAE of the same architecture learned from "
               "pixels alone (no pretrained encoder), beside the numbers of the paper's MAR-VAE.", "",
-              *paper_agreement_markdown(report["rows"], bool(report.get("smoke"))), "## Convergence (Fig. 7)", "", f"![curves]({report.get('curves_png', 'curves.png')})", ""]
+              *paper_agreement_markdown(report["rows"], bool(report.get("smoke"))), "## Convergence (Fig. 7)", "", f"![curves]({report.get('curves_png', 'curves.png')})", "",
+              *table4_time_markdown(report)]
     return "\n".join(lines)
 
 def plot_table4_curves(curves: dict[str, dict], # variant -> {"geneval": points, "edit": points} (`convergence_curve`)
@@ -884,6 +903,21 @@ def _stage_fns(out: Path, v: str, cfg: Table4Config, smoke: bool, progress: bool
     return {"vae": vae, "recon": recon, "ceiling": ceiling, "t2i": lambda: gen("t2i"), "edit": lambda: gen("edit", init=gen_dir("t2i")),
             "guidance": guidance, "eval": evaluate, "curves": curves}
 
+def table4_stage_seconds(out_dir: str | Path, # a `run_table4` folder
+                         variants: str | Sequence[str] | None = None, # latent spaces to read, or "rae,psvae"; default every one with stage records
+                        ) -> dict[str, dict[str, float]]:
+    """Seconds each stage of each latent space took when it ran, read from its stage records (`DIR/<variant>/stages/`),
+    in `TABLE4_STAGES` order; a stage not run yet is left out, and a stage reused by a later call keeps the first call's time."""
+    from psvae.vae import VARIANTS
+    out = Path(out_dir)
+    if variants is None: variants = [v for v in (*TABLE4_ROWS, *VARIANTS) if (out / v / "stages").is_dir()]
+    if not variants: raise FileNotFoundError(f"no Table 4 stage records in {out}: run `psvae table4 --out {out}` (or `run_table4`) first")
+    variants = _check_variants(variants)
+    missing = [v for v in variants if not (out / v / "stages").is_dir()]
+    if missing: raise FileNotFoundError(f"no stage records for {missing} in {out}: run them (`psvae table4 --out {out} --variants {','.join(missing)}`) first")
+    recs = {v: {s: out / v / "stages" / f"{s}.json" for s in TABLE4_STAGES} for v in variants}
+    return {v: {s: json.loads(p.read_text())["seconds"] for s, p in d.items() if p.is_file()} for v, d in recs.items()}
+
 def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, stage_log.jsonl, table4.json, table4.md, curves.png
                cfg: Table4Config | None = None, # the one budget of every latent space; default the `TABLE4_PRESET` preset, `mid` (`smoke`: the `smoke` preset)
                variants: str | Sequence[str] = TABLE4_ROWS, # latent spaces (names of `psvae.vae.VARIANTS`), or "rae,psvae"
@@ -919,7 +953,8 @@ def run_table4(out_dir: str | Path, # run folder: one subfolder per variant, sta
     curves = {v: results[v]["curves"] for v in variants}
     save_figure(plot_table4_curves(curves), out / "curves.png", dpi=110)
     report = {"rows": rows, "columns": list(TABLE4_COLUMNS), "config": cfg.to_dict(), "variants": list(variants),
-              "smoke": smoke, "curves": curves, "curves_png": "curves.png", "seconds": round(time.time() - t0, 2)}
+              "smoke": smoke, "curves": curves, "curves_png": "curves.png", "seconds": round(time.time() - t0, 2),
+              "stage_seconds": table4_stage_seconds(out, variants)}
     atomic_write_json(out / "table4.json", report)
     atomic_write_text(out / "table4.md", table4_markdown(report))
     return report

@@ -61,6 +61,32 @@ def sidebar_order(nbs: Path = NBS):
     return groups
 
 
+FAILED: list[str] = []  # show_doc cells that could not be rendered (the build fails on any)
+
+
+def _show_doc_calls(code: str) -> list[str]:
+    "The `show_doc(...)` statements of a show_doc cell, each as source; anything else in the cell is an error."
+    import ast
+    body = ast.parse(code).body
+    calls = [n for n in body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+             and getattr(n.value.func, "id", None) == "show_doc"]
+    if not calls or len(calls) != len(body):
+        raise ValueError("a show_doc cell may hold only show_doc(...) calls: move other code to a cell of its own")
+    return [ast.get_source_segment(code, n) for n in calls]
+
+
+def _show_doc_md(call: str, ns: dict) -> str:
+    "The markdown of one `show_doc(obj, ...)` call in the module namespace `ns`, cleaned up for myst-nb."
+    md = eval(call, dict(ns))._repr_markdown_()
+    md = re.sub(r"#LNone\)", f"{_src_line(call, ns)})", md)  # nbdev found no line
+    md = re.sub(r"^\s*---\s*\n", "", md)  # Quarto's rule between entries: a docutils error in an output
+    # Quarto link attributes `[source](url){target=... style=...}` -> the same link as raw HTML
+    md = re.sub(r'\[source\]\((\S+?)\)\{target="_blank" style="([^"]*)"\}',
+                r'<a href="\1" target="_blank" rel="noopener" style="\2">source</a>', md)
+    # the anchor nbdev's doc links use (Quarto's heading id): the lower-cased name
+    return re.sub(r"^(#{2,4}) (\S+)$", lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(0)}', md, flags=re.M)
+
+
 def _src_line(code: str, ns: dict) -> str:
     "`#L<n>` for the object shown by `show_doc(obj, ...)`, or '' when inspect cannot tell."
     import ast, inspect
@@ -90,20 +116,11 @@ def _procs():
             if cell.cell_type != "code" or "show_doc(" not in (cell.source or ""): return
             if not _is_showdoc(cell): return
             lines = [l for l in cell.source.splitlines() if not l.startswith("#|")]
-            try:
-                code = "\n".join(lines).strip()
-                res = eval(code, dict(self.ns))
-                md = res._repr_markdown_()
-                md = re.sub(r"#LNone\)", f"{_src_line(code, self.ns)})", md)  # nbdev found no line
-                md = re.sub(r"^\s*---\s*\n", "", md)  # Quarto's rule between entries: a docutils error in an output
-                # Quarto link attributes `[source](url){target=... style=...}` -> the same link as raw HTML
-                md = re.sub(r'\[source\]\((\S+?)\)\{target="_blank" style="([^"]*)"\}',
-                            r'<a href="\1" target="_blank" rel="noopener" style="\2">source</a>', md)
-                # the anchor nbdev's doc links use (Quarto's heading id): the lower-cased name
-                md = re.sub(r"^(#{2,4}) (\S+)$", lambda m: f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(0)}',
-                            md, flags=re.M)
-            except Exception as e:  # keep whatever output the notebook stored
-                warnings.warn(f"show_doc failed in {getattr(self.nb, 'path_', '?')}: {cell.source!r}: {e}")
+            try:  # one entry per `show_doc(...)` line: a cell may document several objects (a notebook shows only the last)
+                md = "\n\n".join(_show_doc_md(call, self.ns) for call in _show_doc_calls("\n".join(lines).strip()))
+            except Exception as e:  # keep whatever output the notebook stored, and fail the build at the end
+                FAILED.append(f"{getattr(self.nb, 'path_', '?')}: {cell.source!r}: {e}")
+                warnings.warn(f"show_doc failed in {FAILED[-1]}")
                 return
             cell.outputs = [{"output_type": "display_data", "metadata": {},
                              "data": {"text/markdown": md, "text/plain": ""}}]
@@ -204,7 +221,9 @@ def build(out: Path = ROOT / "_site", work: Path = ROOT / "build" / "docs", quie
     if src.exists(): shutil.rmtree(src)
     src.mkdir(parents=True)
     order = sidebar_order()
+    FAILED.clear()
     process_notebooks(src, order)
+    if FAILED: raise SystemExit("API entries that could not be rendered (the page would lack them):\n" + "\n".join(FAILED))
     t1 = time.time()
     from sphinx.cmd.build import build_main
     # build under `work` (myst-nb writes `jupyter_execute/` next to the output dir), then copy to `out`
