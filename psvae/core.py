@@ -228,7 +228,7 @@ def load_image(path: str | Path, min_size: int = 1, size: int | None = None) -> 
     if size is not None: im = center_crop_resize(im, size)
     return check_images(to_tensor(im), name=str(path))
 
-def center_crop_resize(im, size: int):
+def center_crop_resize(im: "PIL.Image.Image", size: int) -> "PIL.Image.Image":
     "Resize a PIL image so its short side is `size` (bicubic, antialiased), then centre-crop to `size`x`size`."
     from PIL import Image
     w, h = im.size
@@ -238,7 +238,7 @@ def center_crop_resize(im, size: int):
     l, t = (w - size) // 2, (h - size) // 2
     return im.crop((l, t, l + size, t + size))
 
-def to_pil(x: torch.Tensor):
+def to_pil(x: torch.Tensor) -> "PIL.Image.Image":
     "A `[3,H,W]` tensor in [0,1] as a PIL image."
     from PIL import Image
     check_images(x if x.ndim == 3 else x[0], name="image")
@@ -266,7 +266,7 @@ def image_grid(images: torch.Tensor | Sequence[torch.Tensor], nrow: int = 8, pad
     return out
 
 def show_images(images: torch.Tensor | Sequence[torch.Tensor], titles: Sequence[str] | None = None, ncols: int = 8,
-                size: float = 1.6, suptitle: str | None = None):
+                size: float = 1.6, suptitle: str | None = None) -> "matplotlib.figure.Figure":
     "Show images in a matplotlib grid with optional titles; returns the figure."
     import matplotlib.pyplot as plt
     ims = list(images)
@@ -282,7 +282,7 @@ def show_images(images: torch.Tensor | Sequence[torch.Tensor], titles: Sequence[
     return fig
 
 # %% ../nbs/00_core.ipynb #e08f3333
-def save_figure(fig, # a matplotlib figure
+def save_figure(fig: "matplotlib.figure.Figure", # a matplotlib figure
                 path: str | Path, # the PNG file to write (replaced atomically)
                 dpi: int = 100, # resolution
                 tight: bool = False, # crop to the drawn area (`bbox_inches="tight"`)

@@ -125,9 +125,9 @@ class CachedDataset(Dataset):
 # %% ../nbs/03_data.ipynb #3abf25f9
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 
-def to_rgb(im, # a PIL image of any mode
+def to_rgb(im: "PIL.Image.Image", # a PIL image of any mode
            name: str = "image", # how errors name the image
-          ):
+          ) -> "PIL.Image.Image":
     "Convert a PIL image to `RGB`, or to `F` in [0,1] for 16/32-bit greyscale; transparency is composited on white."
     from PIL import Image
     mode = im.mode
@@ -151,7 +151,7 @@ def to_rgb(im, # a PIL image of any mode
 
 def open_image(src: str | Path | bytes, # a file path, or the encoded bytes of an image file
                name: str | None = None, # how errors name the image (default: the path)
-              ):
+              ) -> "PIL.Image.Image":
     "Open and fully decode an image file as a PIL image converted by `to_rgb`; failures are `ImageError`s naming it."
     from PIL import Image
     if isinstance(src, (bytes, bytearray, memoryview)): name, fp = name or "image bytes", io.BytesIO(src)
@@ -168,12 +168,12 @@ def open_image(src: str | Path | bytes, # a file path, or the encoded bytes of a
                          "or remove it (datasets skip such files with on_error='skip')") from e
 
 # %% ../nbs/03_data.ipynb #865f8624
-def to_tensor(im) -> torch.Tensor:
+def to_tensor(im: "PIL.Image.Image") -> torch.Tensor:
     "A PIL image from `to_rgb` (`RGB` or `F`) as a `[3,H,W]` float tensor in [0,1]."
     if im.mode == "F": return torch.from_numpy(np.asarray(im, np.float32).copy()).clamp_(0, 1)[None].expand(3, -1, -1).contiguous()
     return torch.from_numpy(np.asarray(im, np.uint8).copy()).permute(2, 0, 1).float().div_(255)
 
-def crop_views(im, # a PIL image from `open_image`
+def crop_views(im: "PIL.Image.Image", # a PIL image from `open_image`
                sizes: Sequence[int], # one output side per view, e.g. (224, 256)
                upscale: bool = False, # enlarge images smaller than the largest view instead of rejecting them
                name: str = "image", # how errors name the image

@@ -562,7 +562,7 @@ def siglip_loss_fn(model: ImageTextModel, batch: dict, step: int) -> dict:
 # %% ../nbs/04_encoders.ipynb #b24b2746
 MAX_OBJECTS = 4  # a Shapes scene holds 1-4 objects
 
-def region_targets(scene, # a `psvae.shapes.Scene`
+def region_targets(scene: "psvae.shapes.Scene", # a `psvae.shapes.Scene`
                    grid: int, # token grid side (image_size // patch_size)
                    size: int = 64, # pixels per side at which coverage is measured (a multiple of grid)
                   ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -642,7 +642,7 @@ def pretrain_mini_encoder(out_dir: str | Path, # run folder: `train/` (log, chec
                           smoke: bool = False, # a seconds-long run (few scenes, few steps) that checks the plumbing only
                           resume: bool = True, # continue from `train/`'s newest checkpoint if there is one
                           progress: bool = True, # tqdm bars
-                          loss_fn=None, # `Learner` loss `(model, batch, step) -> dict`; None: `siglip_loss_fn` (a study can swap in its own)
+                          loss_fn: "collections.abc.Callable[..., dict] | None" = None, # `Learner` loss `(model, batch, step) -> dict`; None: `siglip_loss_fn` (a study can swap in its own)
                          ) -> Path:
     "Pretrain the mini encoder on Shapes with the SigLIP loss through `Learner`; returns the saved encoder folder."
     from psvae.learner import Learner, TrainConfig
@@ -735,7 +735,7 @@ def probe_encoder(encoder: str | Path | RepresentationEncoder, # an encoder, or 
     return res
 
 # %% ../nbs/04_encoders.ipynb #07256bf1
-def token_areas(scene, # a `psvae.shapes.Scene`
+def token_areas(scene: "psvae.shapes.Scene", # a `psvae.shapes.Scene`
                 grid: int, # token grid side (8 for the mini encoder)
                ) -> list[int]:
     "Tokens each object of `scene` owns on a `grid` x `grid` token grid: a token goes to the object covering most of it, if more than half."
@@ -798,7 +798,7 @@ def pca_rgb(tokens: torch.Tensor, # patch tokens `[B, N, C]` of a few images, an
 def show_token_pca(encoder: RepresentationEncoder, # any encoder
                    images: torch.Tensor, # `[B,3,H,W]` in [0,1]
                    title: str | None = None, # figure title
-                  ):
+                  ) -> "matplotlib.figure.Figure":
     "Images above the PCA-to-RGB picture of their patch tokens; returns the figure."
     from psvae.core import show_images
     with torch.no_grad(): maps = pca_rgb(encoder(images.to(next(encoder.parameters()).device)).cpu(), encoder.grid)

@@ -84,12 +84,12 @@ def heat_rgb(x: torch.Tensor, # a 2-D map `[h,w]`
     return torch.from_numpy(rgb).float().permute(2, 0, 1).contiguous()
 
 # %% ../nbs/13_explore.ipynb #d87b998d
-def compact_figure(fig, # a matplotlib figure (closed afterwards, so it is not shown a second time)
+def compact_figure(fig: "matplotlib.figure.Figure", # a matplotlib figure (closed afterwards, so it is not shown a second time)
                    dpi: int = 72, # resolution
                    fmt: str = "jpeg", # 'jpeg' (figures of images) or 'png' (flat plots: a palette PNG)
                    quality: int = 75, # JPEG quality
                    colours: int = 128, # PNG palette size
-                  ):
+                  ) -> "IPython.display.Image":
     "A matplotlib figure as a small `IPython.display.Image` (JPEG or palette PNG) for stored outputs."
     import matplotlib.pyplot as plt
     from IPython.display import Image as IPImage
@@ -136,7 +136,7 @@ def encode_images(vae: PSVAE, # any PS-VAE family member
     return torch.cat(out)
 
 def encode_dataset(vae: PSVAE, # any PS-VAE family member
-                   dataset, # a dataset of dicts with 'image', or a tensor `[N,3,H,W]`
+                   dataset: torch.utils.data.Dataset | torch.Tensor, # a dataset of dicts with 'image', or a tensor `[N,3,H,W]`
                    n: int | None = None, # the first n items; None: all
                    normalized: bool = True, # the generator's normalised latents (the space `perturb` measures in)
                    batch_size: int = 64, # images per forward pass
@@ -146,7 +146,7 @@ def encode_dataset(vae: PSVAE, # any PS-VAE family member
 
 # %% ../nbs/13_explore.ipynb #c125a81c
 def latent_views(vae: PSVAE, # any PS-VAE family member
-                 image, # `[3,H,W]` in [0,1], or a dataset item
+                 image: torch.Tensor | Mapping[str, Any], # `[3,H,W]` in [0,1], or a dataset item
                  target: torch.Tensor | None = None, # the pixel target to compare with (e.g. item['target']); None: the input
                 ) -> dict[str, Any]:
     "Input, reconstruction, abs-error map `[H,W]`, latent grid `[C,h,w]` and PSNR of one image."
@@ -239,8 +239,8 @@ def _slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
     return (torch.sin((1 - t) * om) * a + torch.sin(t * om) * b) / torch.sin(om)
 
 def interpolate(vae: PSVAE, # any PS-VAE family member
-                img_a, # `[3,H,W]` in [0,1] (or a dataset item): alpha = 0
-                img_b, # `[3,H,W]` in [0,1] (or a dataset item): alpha = 1
+                img_a: torch.Tensor | Mapping[str, Any], # `[3,H,W]` in [0,1] (or a dataset item): alpha = 0
+                img_b: torch.Tensor | Mapping[str, Any], # `[3,H,W]` in [0,1] (or a dataset item): alpha = 1
                 alphas: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0), # positions along the path
                 mode: str = "linear", # 'linear' (in the latent) or 'slerp' (in the normalised latent; needs latent stats)
                ) -> torch.Tensor:
@@ -260,7 +260,7 @@ def interpolate(vae: PSVAE, # any PS-VAE family member
 
 # %% ../nbs/13_explore.ipynb #1e5ecf8b
 def perturb(vae: PSVAE, # any PS-VAE family member, with latent statistics
-            image, # `[3,H,W]` in [0,1], or a dataset item
+            image: torch.Tensor | Mapping[str, Any], # `[3,H,W]` in [0,1], or a dataset item
             scales: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 2.0), # noise std per element, in normalised units
             seed: int = 0, # seeds the one noise draw that every scale reuses
             bank: torch.Tensor | None = None, # normalised data latents `[M,C,h,w]` to measure the distance to
@@ -294,7 +294,7 @@ def _perturb_latent(vae, z, scales, seed, bank=None, exclude=None, spacing=None,
 # %% ../nbs/13_explore.ipynb #43751b6e
 def perturbation_figure(results: Mapping[str, Mapping], # name -> a `perturb` result (same scales for a fair comparison)
                         size: float = 1.5, # inches per image
-                       ):
+                       ) -> "matplotlib.figure.Figure":
     "Rows of decoded perturbations per model, titled with scale and off-manifold ratio; returns the figure."
     import matplotlib.pyplot as plt
     if not results: raise ConfigError("results is empty: pass {name: perturb(vae, image, ...)}")
@@ -501,7 +501,7 @@ class LatentExplorer:
 
 # %% ../nbs/13_explore.ipynb #7408f65e
 def pooled_latents(vae_or_encoder: nn.Module, # a `PSVAE` (normalised latent), or an encoder mapping images to tokens `[B,N,C]`
-                   dataset, # a dataset of dicts with 'image', or a tensor `[N,3,H,W]`
+                   dataset: torch.utils.data.Dataset | torch.Tensor, # a dataset of dicts with 'image', or a tensor `[N,3,H,W]`
                    n: int | None = None, # the first n items; None: all
                    batch_size: int = 64, # images per forward pass
                   ) -> torch.Tensor:
@@ -738,7 +738,7 @@ def judge_samples(judge: ShapesJudge | None, # the judge; None: no verdicts
         else: out.append(None)
     return out
 
-def verdict_text(v) -> tuple[str, str]:
+def verdict_text(v: bool | np.bool_ | float | Mapping[str, float] | None) -> tuple[str, str]:
     "A verdict as (text, colour): pass/fail, a score, or an edit's adherence/consistency/score."
     if v is None: return "", "#444444"
     if isinstance(v, (bool, np.bool_)): return ("pass", "#1a7f37") if v else ("fail", "#c62828")
@@ -758,7 +758,7 @@ def gallery_figure(images: torch.Tensor, # `[B,3,H,W]` in [0,1]
                    ncols: int = 4, # images per row
                    size: float = 2.0, # inches per image
                    title: str | None = None, # figure title
-                  ):
+                  ) -> "matplotlib.figure.Figure":
     "A grid of samples with captions above and judge verdicts below; returns the figure."
     import matplotlib.pyplot as plt
     x = images if isinstance(images, torch.Tensor) else torch.stack(list(images))
@@ -787,7 +787,7 @@ def edit_figure(sources: torch.Tensor, # `[B,3,H,W]` inputs
                 ncols: int = 4, # cases per row
                 size: float = 1.8, # inches per image
                 title: str | None = None, # figure title
-               ):
+               ) -> "matplotlib.figure.Figure":
     "Per case a column: instruction, input, output with the verdict below (and the target); returns the figure."
     import matplotlib.pyplot as plt
     b = len(sources)

@@ -512,7 +512,7 @@ def _words(texts: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({w for t in texts for w, _ in pre.pre_tokenize_str(norm.normalize_str(t))}))
 
 def build_shapes_tokenizer(texts: Sequence[str] | None = None, # texts to take the vocabulary from; default `shapes_texts()`
-                          ):
+                          ) -> "transformers.PreTrainedTokenizerFast":
     "A word-level `PreTrainedTokenizerFast` over the Shapes vocabulary (unknown words map to `[UNK]`)."
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
@@ -524,20 +524,20 @@ def build_shapes_tokenizer(texts: Sequence[str] | None = None, # texts to take t
     return PreTrainedTokenizerFast(tokenizer_object=tk, **SPECIAL_TOKENS, padding_side="right")
 
 def load_tokenizer(path: str | Path, # a folder written by `save_pretrained` (Shapes) or a Qwen checkpoint folder / hub id
-                  ):
+                  ) -> "transformers.PreTrainedTokenizerBase":
     "A Hugging Face tokenizer from a local folder (or hub id); adds a BOS token if the tokenizer has none."
     from transformers import AutoTokenizer
     tok = AutoTokenizer.from_pretrained(str(path))
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     return tok
 
-def unknown_words(tokenizer, text: str) -> list[str]:
+def unknown_words(tokenizer: "transformers.PreTrainedTokenizerBase", text: str) -> list[str]:
     "Words of `text` the tokenizer maps to its unknown token."
     if tokenizer.unk_token_id is None: return []
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     return [text[a:b] for i, (a, b) in zip(enc["input_ids"], enc["offset_mapping"]) if i == tokenizer.unk_token_id]
 
-def tokenize(tokenizer, texts: Sequence[str], # prompts
+def tokenize(tokenizer: "transformers.PreTrainedTokenizerBase", texts: Sequence[str], # prompts
              max_tokens: int = 128, # cut longer prompts (BOS included)
              device: torch.device | str | None = None,
             ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -552,8 +552,8 @@ def tokenize(tokenizer, texts: Sequence[str], # prompts
 
 # %% ../nbs/10_generator.ipynb #06afe86f
 def build_generator(cfg: GeneratorConfig | None = None, # architecture; latent shape and vocab are filled in below
-                    vae=None, # a `PSVAE`: sets latent_channels and latent_size
-                    tokenizer=None, # default: the Shapes tokenizer (mini) or the Qwen tokenizer at `cfg.backbone_path`
+                    vae: "psvae.vae.PSVAE | None" = None, # a `PSVAE`: sets latent_channels and latent_size
+                    tokenizer: "transformers.PreTrainedTokenizerBase | None" = None, # default: the Shapes tokenizer (mini) or the Qwen tokenizer at `cfg.backbone_path`
                    ) -> Generator:
     "A new generator fitted to a VAE's latent and a tokenizer's vocabulary (Qwen weights loaded if `backbone_path`)."
     cfg = cfg or GeneratorConfig()
@@ -645,7 +645,7 @@ def sample_latents(gen: Generator, # the model (put it in eval mode; EMA weights
 
 # %% ../nbs/10_generator.ipynb #94d1805a
 @torch.no_grad()
-def generate_images(gen: Generator, vae, # the PS-VAE (or any variant) whose latents `gen` was trained on
+def generate_images(gen: Generator, vae: "psvae.vae.PSVAE", # the PS-VAE (or any variant) whose latents `gen` was trained on
                     prompts: Sequence[str], cfg: SampleConfig | None = None, batch_size: int = 64, **overrides) -> torch.Tensor:
     "Images `[B, 3, H, W]` in [0, 1] for `prompts`."
     cfg = (cfg or SampleConfig()).replace(**overrides)
@@ -656,13 +656,13 @@ def generate_images(gen: Generator, vae, # the PS-VAE (or any variant) whose lat
     return torch.cat(out)
 
 @torch.no_grad()
-def encode_latents(vae, images: torch.Tensor) -> torch.Tensor:
+def encode_latents(vae: "psvae.vae.PSVAE", images: torch.Tensor) -> torch.Tensor:
     "Normalised latents (posterior mode) of images `[B, 3, H, W]` in [0, 1]: what the generator sees."
     dev = next(vae.parameters()).device
     return vae.normalize(vae.encode(images.to(dev)).mode())
 
 @torch.no_grad()
-def edit_images(gen: Generator, vae, images: torch.Tensor, # input images `[B, 3, H, W]` in [0, 1]
+def edit_images(gen: Generator, vae: "psvae.vae.PSVAE", images: torch.Tensor, # input images `[B, 3, H, W]` in [0, 1]
                 instructions: Sequence[str], cfg: SampleConfig | None = None, batch_size: int = 64, **overrides) -> torch.Tensor:
     "Edited images `[B, 3, H, W]` in [0, 1]."
     cfg = (cfg or SampleConfig()).replace(**overrides)
@@ -673,11 +673,11 @@ def edit_images(gen: Generator, vae, images: torch.Tensor, # input images `[B, 3
         out.append(vae.decode(vae.denormalize(z.to(next(vae.parameters()).device))).clamp(0, 1).float().cpu())
     return torch.cat(out)
 
-def generate_fn(gen: Generator, vae, **fixed):
+def generate_fn(gen: Generator, vae: "psvae.vae.PSVAE", **fixed) -> "collections.abc.Callable[..., torch.Tensor]":
     "A callable `(texts, cfg_scale, steps, seed) -> images` for galleries and evaluations."
     return lambda texts, cfg_scale=6.5, steps=50, seed=0: generate_images(gen, vae, list(texts), cfg_scale=cfg_scale, steps=steps, seed=seed, **fixed)
 
-def edit_fn(gen: Generator, vae, **fixed):
+def edit_fn(gen: Generator, vae: "psvae.vae.PSVAE", **fixed) -> "collections.abc.Callable[..., torch.Tensor]":
     "A callable `(images, instructions, cfg_scale, steps, seed) -> images` for galleries and evaluations."
     return lambda images, instructions, cfg_scale=6.5, steps=50, seed=0: edit_images(
         gen, vae, images, list(instructions), cfg_scale=cfg_scale, steps=steps, seed=seed, **fixed)

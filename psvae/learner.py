@@ -215,7 +215,7 @@ def rng_state() -> dict[str, torch.Tensor]:
         for i, s in enumerate(torch.cuda.get_rng_state_all()): st[f"torch_cuda_{i}"] = s
     return st
 
-def set_rng_state(st: Mapping[str, torch.Tensor]):
+def set_rng_state(st: Mapping[str, torch.Tensor]) -> None:
     "Restore RNG states written by `rng_state`."
     torch.set_rng_state(st["torch_cpu"])
     cuda = [st[f"torch_cuda_{i}"] for i in range(len(st)) if f"torch_cuda_{i}" in st]
@@ -289,7 +289,7 @@ def _figure_class():
 
 def plot_log(path: str | Path, # a run's `out_dir` or its `log.jsonl`
              title: str | None = None, # figure title
-            ):
+            ) -> "matplotlib.figure.Figure":
     "Plot the losses, gradient norms and learning rates of a training log; returns the matplotlib figure."
     recs = read_log(path)
     keys = list(dict.fromkeys(k for r in recs for k in r))

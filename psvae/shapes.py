@@ -737,7 +737,7 @@ def _to_hwc(image) -> np.ndarray:
     if a.min() < -1e-3 or a.max() > 1 + 1e-3: raise ImageError(f"image values in [{a.min():.3g}, {a.max():.3g}], expected [0,1]: rescale (e.g. (x+1)/2) or clamp")
     return a
 
-def filter_signature(image) -> dict[str, float]:
+def filter_signature(image: torch.Tensor | np.ndarray) -> dict[str, float]:
     "Each style filter's signature in an image, 0 (or low, for `invert`) where the image shows that filter: the border's median brightness (`invert`), the mean channel spread (`grayscale`), the median distance from sepia's channel ratios (`sepia`), the mean change under pixelation (`pixelate`)."
     img = _to_hwc(image); h = img.shape[0]
     border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]])
@@ -751,7 +751,7 @@ DETECT_GATES: dict[str, float] = {"invert": 0.45, "grayscale": 0.02, "sepia": 0.
 #: `shows_filter`'s gates, which check a style edit's output for the filter it asked for: halfway between renders with that filter and the nearest renders without it ("Checking a style edit").
 FILTER_GATES: dict[str, float] = {"invert": 0.55, "grayscale": 0.063, "sepia": 0.064, "pixelate": 0.0031}
 
-def detect_filter(image) -> str:
+def detect_filter(image: torch.Tensor | np.ndarray) -> str:
     "Which style filter (one of `FILTERS`) an image shows: the first of `DETECT_GATES` whose signature is below its gate, else `none`."
     sig = filter_signature(image)
     return next((f for f, gate in DETECT_GATES.items() if sig[f] < gate), "none")
@@ -762,7 +762,7 @@ def _check_filter_gates(gates: dict) -> dict[str, float]:
         raise ConfigError(f"filter gates must give a positive number for each of {list(FILTERS[1:])}, got {gates}: start from FILTER_GATES")
     return {f: float(gates[f]) for f in FILTERS[1:]}
 
-def shows_filter(image, # `[3,H,W]` tensor in [0,1] or `[H,W,3]` array
+def shows_filter(image: torch.Tensor | np.ndarray, # `[3,H,W]` tensor in [0,1] or `[H,W,3]` array
                  name: str, # one of `FILTERS` other than `none`
                  gates: dict[str, float] | None = None, # one gate per filter; default `FILTER_GATES`
                 ) -> bool:
@@ -894,7 +894,7 @@ class ShapesJudge:
         return Reading(kind, colour, objs, filt)
 
 # %% ../nbs/02_shapes.ipynb #a3df1327
-def draw_reading(image, reading: Reading | None = None, scale: int = 256):
+def draw_reading(image: torch.Tensor | np.ndarray, reading: Reading | None = None, scale: int = 256) -> "PIL.Image.Image":
     "A PIL image of `image` upscaled to `scale` px with the judge's reading drawn over it."
     from PIL import Image, ImageDraw
     img = _to_hwc(image); reading = reading or ShapesJudge().read(img)
@@ -953,7 +953,7 @@ def _ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     c1, c2 = 0.01 ** 2, 0.03 ** 2
     return ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
 
-def consistency_scores(reference, output, keep: np.ndarray | torch.Tensor | None = None) -> dict:
+def consistency_scores(reference: torch.Tensor | np.ndarray, output: torch.Tensor | np.ndarray, keep: np.ndarray | torch.Tensor | None = None) -> dict:
     "PSNR, SSIM and the [0,1] consistency of `output` against `reference` over the `keep` pixels (all when None)."
     a, b = _to_hwc(reference), _to_hwc(output)
     if a.shape != b.shape: raise ImageError(f"reference is {a.shape[:2]} but output is {b.shape[:2]}: render both at one size")
@@ -1077,7 +1077,7 @@ def judge_selftest(n: int = 2000, # fresh cases per GenEval kind, for dense prom
     if out_dir is not None: atomic_write_json(Path(out_dir) / "judge_selftest.json", res)
     return res
 
-def selftest_frame(res: dict):
+def selftest_frame(res: dict) -> list[dict]:
     "The self-test result as a pandas-free table: a list of rows (group, kind, size, positive, negative)."
     rows = []
     for group in ("geneval", "dense", "edit"):

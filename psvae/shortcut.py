@@ -497,7 +497,7 @@ def run_shortcut(vae_dir: str | Path, # a train_vae run folder (or its vae/) of 
 # %% ../nbs/14_shortcut.ipynb #8ebe03b9
 def plot_deviation(result: Mapping | str | Path, # run_shortcut's dict, or a shortcut.json / its folder
                    path: str | Path | None = None, # save the figure here (PNG) if given
-                  ):
+                  ) -> "matplotlib.figure.Figure":
     "The sorted per-channel deviation with the top-k highlighted, beside the decoders' PSNR (Fig. 12b analogue)."
     import matplotlib.pyplot as plt
     if not isinstance(result, Mapping):

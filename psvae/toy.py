@@ -364,7 +364,7 @@ def train_toy(cfg: ToyConfig | None = None, # the study; default `ToyConfig()`
 
 # %% ../nbs/01_toy.ipynb #488bc526
 def plot_toy(result: dict, # what `run_toy` / `train_toy` return (or `toy.json` read back)
-            ):
+            ) -> "matplotlib.figure.Figure":
     "Fig. 3 of the paper from a toy result: sample scatters (a), tail NN distance over training (b), off-manifold energy."
     import matplotlib.pyplot as plt
     snaps, cfg = result["snapshots"], result["config"]

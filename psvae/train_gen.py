@@ -106,7 +106,7 @@ def edit_example(seed: int, i: int, size: int = 64) -> dict:
     return {"source": S.render(e.source, size), "target": S.render(e.target, size), "text": e.instruction, "kind": e.kind}
 
 # %% ../nbs/11_train_gen.ipynb #2fd3b6aa
-def vae_fingerprint(vae) -> str:
+def vae_fingerprint(vae: nn.Module) -> str:
     "A short hash of a VAE's weights and latent statistics."
     h = hashlib.sha256()
     for k, v in sorted(vae.state_dict().items()):
@@ -114,7 +114,7 @@ def vae_fingerprint(vae) -> str:
     return h.hexdigest()[:16]
 
 @torch.no_grad()
-def cache_latents(vae, # the VAE whose latents the generator learns (`PSVAE` or any variant)
+def cache_latents(vae: "psvae.vae.PSVAE", # the VAE whose latents the generator learns (`PSVAE` or any variant)
                   items: Iterable[dict], # dicts with `image` (t2i) or `source`+`target` (edit), and `text`
                   out_dir: str | Path, # the cache folder (replaced atomically)
                   n: int, # number of items to take
@@ -214,7 +214,7 @@ def _edit_items(cfg: GenTrainConfig, size: int):
 
 def load_vae_for(gen_dir: str | Path, # a generator folder written by `train_gen` (`.../gen`)
                  vae_dir: str | Path | None = None, # override the VAE recorded in `vae.json`
-                 device: torch.device | str | None = None):
+                 device: torch.device | str | None = None) -> "psvae.vae.PSVAE":
     "The VAE a generator was trained on (from its `vae.json`), checked against the recorded fingerprint."
     from psvae.vae import PSVAE
     rec_path = Path(gen_dir) / "vae.json"
@@ -314,9 +314,9 @@ def _kind_rates(prompts: Sequence[dict], ok: Sequence) -> tuple[dict, float]:
     acc = {k: float(np.mean(v)) for k, v in kinds.items()}
     return acc, float(np.mean(list(acc.values())))
 
-def judge_t2i(gen: Generator, vae, prompts: Sequence[dict], # GenEval-style prompt dicts (`load_geneval_prompts`)
+def judge_t2i(gen: Generator, vae: "psvae.vae.PSVAE", prompts: Sequence[dict], # GenEval-style prompt dicts (`load_geneval_prompts`)
               n_samples: int = 4, # images per prompt (GenEval uses 4)
-              sample_cfg: SampleConfig | None = None, batch_size: int = 64, judge=None,
+              sample_cfg: SampleConfig | None = None, batch_size: int = 64, judge: "psvae.shapes.ShapesJudge | None" = None,
              ) -> dict:
     "Per-kind GenEval-style accuracy of `gen`'s samples (and `overall`, the mean over kinds present), with the images."
     from psvae.shapes import ShapesJudge
@@ -328,8 +328,8 @@ def judge_t2i(gen: Generator, vae, prompts: Sequence[dict], # GenEval-style prom
     acc, overall = _kind_rates(per_image, ok)
     return {"per_kind": acc, "overall": overall, "n_images": len(imgs), "images": imgs, "passed": ok}
 
-def judge_edit(gen: Generator, vae, cases: Sequence, # `psvae.shapes.Edit`s (`load_edit_cases`)
-               sample_cfg: SampleConfig | None = None, batch_size: int = 64, judge=None,
+def judge_edit(gen: Generator, vae: "psvae.vae.PSVAE", cases: Sequence, # `psvae.shapes.Edit`s (`load_edit_cases`)
+               sample_cfg: SampleConfig | None = None, batch_size: int = 64, judge: "psvae.shapes.ShapesJudge | None" = None,
               ) -> dict:
     "Per-kind adherence, consistency and score (geometric mean) of `gen`'s edits, and `overall` means, with the images."
     from psvae.shapes import ShapesJudge, render
@@ -351,7 +351,7 @@ def _edit_rates(cases: Sequence, rows: Sequence[dict]) -> tuple[dict, dict]:
     return per, {m: float(np.mean([d[m] for d in per.values()])) for m in ("adherence", "consistency", "score")}
 
 # %% ../nbs/11_train_gen.ipynb #e7a05b6f
-def follow_rates(images, # `[N,3,H,W]` images (or a list of them), e.g. `judge_t2i(...)["images"]`
+def follow_rates(images: torch.Tensor | Sequence[torch.Tensor], # `[N,3,H,W]` images (or a list of them), e.g. `judge_t2i(...)["images"]`
                  prompts: Sequence[dict], # one single-object GenEval prompt per image (`single_object` or `colors` kinds)
                  judge: "ShapesJudge | None" = None, # a `ShapesJudge` whose `min_area` is kept; its gates are switched off
                 ) -> dict:

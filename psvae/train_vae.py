@@ -337,7 +337,7 @@ def run_channel_sweep(out_dir: str | Path, # one folder per channel count (c8, c
 
 def plot_channel_sweep(rows: Sequence[dict], # eval_recon rows of one variant at several channel counts
                        path: str | Path | None = None, # save the figure here (PNG) if given
-                      ):
+                      ) -> "matplotlib.figure.Figure":
     "Reconstruction metrics (PSNR, SSIM, fd_mini, probe top-1) against latent channels, as in Fig. 11 (left)."
     import matplotlib.pyplot as plt
     rows = sorted(rows, key=lambda r: r["channels"])
