@@ -67,8 +67,8 @@ class RepresentationEncoder(nn.Module):
         "Preprocessed pixels `[B,3,S,S]` to tokens `[B, prefix+N, C]` (patch embedding, prefix tokens, positions)."
         raise NotImplementedError
     @property
-    def blocks(self) -> nn.ModuleList:
-        "The encoder's transformer blocks, in order."
+    def blocks(self) -> nn.ModuleList | nn.Sequential:
+        "The encoder's transformer blocks, in order (an indexable, iterable container of modules)."
         raise NotImplementedError
     @property
     def norm(self) -> nn.Module:
@@ -174,7 +174,7 @@ class ConvStem(nn.Module):
             if i < n - 1: layers += [nn.GroupNorm(math.gcd(8, chans[i + 1]), chans[i + 1]), nn.GELU()]
         self.layers = nn.Sequential(*layers)
     def forward(self, x: torch.Tensor) -> torch.Tensor: return self.layers(x)
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         "Fresh PyTorch default draws for every convolution and norm (what `reinitialize_encoder` calls)."
         for m in self.layers:
             if hasattr(m, "reset_parameters"): m.reset_parameters()
@@ -194,12 +194,12 @@ class MiniEncoder(RepresentationEncoder):
                                      fc_norm=False, num_classes=0)
         if cfg.stem == "conv": self.vit.patch_embed.proj = ConvStem(cfg.width, cfg.patch_size)
 
-    def embed(self, x):
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
         return self.vit.pos_drop(self.vit.patch_embed(x) + self.vit.pos_embed)
     @property
-    def blocks(self): return self.vit.blocks
+    def blocks(self) -> nn.Sequential: return self.vit.blocks
     @property
-    def norm(self): return self.vit.norm
+    def norm(self) -> nn.Module: return self.vit.norm
 
     def save_pretrained(self, path: str | Path) -> Path:
         "Write `encoder.json`, `config.json` and `model.safetensors` to the folder `path`, atomically."
@@ -272,11 +272,11 @@ class DINOv2Encoder(RepresentationEncoder):
                          image_mean, image_std, feature_norm)
         self.model = model
 
-    def embed(self, x): return self.model.embeddings(x)
+    def embed(self, x: torch.Tensor) -> torch.Tensor: return self.model.embeddings(x)
     @property
-    def blocks(self): return self.model.encoder.layer
+    def blocks(self) -> nn.ModuleList: return self.model.encoder.layer
     @property
-    def norm(self): return self.model.layernorm
+    def norm(self) -> nn.Module: return self.model.layernorm
 
     def save_pretrained(self, path: str | Path) -> Path:
         "Write the transformers checkpoint (config.json, model.safetensors) plus `encoder.json`, atomically."
@@ -306,7 +306,7 @@ class SigLIP2Encoder(RepresentationEncoder):
             raise ConfigError(f"{image_size} px makes {self.num_tokens} patches, more than this NaFlex checkpoint's "
                               f"max of {cfg.num_patches}: use image_size <= {int(cfg.num_patches ** .5) * cfg.patch_size}")
 
-    def embed(self, x):
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
         vm, b, p = self._vm, x.shape[0], self.patch_size
         if not self.naflex:
             return vm.embeddings(x, interpolate_pos_encoding=self.image_size != self.model.config.image_size)
@@ -317,9 +317,9 @@ class SigLIP2Encoder(RepresentationEncoder):
     @property
     def _vm(self): return getattr(self.model, "vision_model", self.model)  # older transformers nest the tower
     @property
-    def blocks(self): return self._vm.encoder.layers
+    def blocks(self) -> nn.ModuleList: return self._vm.encoder.layers
     @property
-    def norm(self): return self._vm.post_layernorm
+    def norm(self) -> nn.Module: return self._vm.post_layernorm
 
     save_pretrained = DINOv2Encoder.save_pretrained  # the same checkpoint layout: transformers files + encoder.json
 
@@ -509,8 +509,8 @@ class ImageTextModel(nn.Module):
     def project(self, pooled: torch.Tensor) -> torch.Tensor:
         "Pooled image tokens `[M, C]` (a whole image's, or one object's) to unit image embeddings `[M, D]`."
         return F.normalize(self.image_proj(pooled), dim=-1)
-    def embed_images(self, images): return self.project(self.image(images).mean(1))
-    def embed_texts(self, ids): return F.normalize(self.text(ids), dim=-1)
+    def embed_images(self, images: torch.Tensor) -> torch.Tensor: return self.project(self.image(images).mean(1))
+    def embed_texts(self, ids: torch.Tensor) -> torch.Tensor: return F.normalize(self.text(ids), dim=-1)
     def pair_logits(self, img: torch.Tensor, txt: torch.Tensor) -> torch.Tensor:
         "SigLIP logits `t * img @ txt.T + b` of unit embeddings `[M, D]` and `[L, D]`."
         return img @ txt.T * self.logit_scale.exp() + self.logit_bias
@@ -820,7 +820,7 @@ class TokenPixelDecoder(nn.Module):
         layers = [nn.Conv2d(width, ch[0], 1)]
         for a, b in zip(ch[:-1], ch[1:]): layers += [nn.Upsample(scale_factor=2), nn.Conv2d(a, b, 3, padding=1), nn.GELU()]
         self.grid, self.net, self.out = grid, nn.Sequential(*layers), nn.Conv2d(ch[-1], 3, 3, padding=1)
-    def forward(self, tokens):
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         b, n, c = tokens.shape
         return self.out(self.net(tokens.transpose(1, 2).reshape(b, c, self.grid, self.grid))) + 0.5
 

@@ -327,7 +327,7 @@ def _panel(title, image, px: int):
 class LatentExplorer:
     "An ipywidgets explorer of one VAE's latent space over a dataset: views, channels, PCA, neighbours, interpolation, perturbation."
     def __init__(self, vae: PSVAE, # any PS-VAE family member, with latent statistics
-                 dataset, # a dataset of dicts with 'image' (e.g. ShapesDataset, ImageFolderDataset) or a tensor `[N,3,H,W]`
+                 dataset: torch.utils.data.Dataset | torch.Tensor, # a dataset of dicts with 'image' (e.g. ShapesDataset, ImageFolderDataset) or a tensor `[N,3,H,W]`
                  bank_size: int = 64, # the first items, encoded once, searched for neighbours and distances
                  k: int = 5, # neighbours shown
                  display_px: int = 128, # side of each image panel in px
@@ -472,7 +472,7 @@ class LatentExplorer:
 
     def snapshot(self, size: float = 1.5, # inches per panel
                  title: str | None = None, # figure title; None: variant and source
-                ):
+                ) -> "matplotlib.figure.Figure":
         "A static matplotlib figure of the current state (for docs and reports)."
         import matplotlib.pyplot as plt
         ncol = max(5, self.k)
@@ -589,7 +589,7 @@ def _palette(values: Sequence, colour_by: str) -> dict[Any, str]:
 class LatentMap:
     "UMAP maps of several latent spaces side by side, coloured by a scene attribute, with hover thumbnails."
     def __init__(self, spaces: Mapping[str, nn.Module], # name -> a PSVAE (normalised latent) or an encoder (tokens)
-                 dataset, # a Shapes dataset (items with 'image' and 'scene' or 'label')
+                 dataset: torch.utils.data.Dataset, # a Shapes dataset (items with 'image' and 'scene' or 'label')
                  n: int = 500, # the first n items
                  colour_by: str = "shape", # one of COLOUR_BY: shape, colour, n_objects, label, background, bg_colour
                  seed: int = 0, # UMAP seed
@@ -632,7 +632,7 @@ class LatentMap:
         return out
 
     @property
-    def figure(self):
+    def figure(self) -> "plotly.graph_objects.Figure":
         "The maps as a plotly `Figure` (one subplot per space)."
         return self._build(go_cls=None)
 
@@ -670,7 +670,7 @@ class LatentMap:
         self.hovered = i
 
     @property
-    def widget(self):
+    def widget(self) -> "ipywidgets.Box":
         "FigureWidget with a hover thumbnail beside it (needs anywidget); else the plain figure in an Output."
         if self._widget is not None: return self._widget
         import ipywidgets as W
@@ -693,7 +693,7 @@ class LatentMap:
     def snapshot(self, size: float = 4.0, # inches per map
                  thumbs: int = 10, # thumbnails drawn in place per map
                  title: str | None = None, # figure title
-                ):
+                ) -> "matplotlib.figure.Figure":
         "A static matplotlib version of the maps, with a few thumbnails drawn at their points."
         import matplotlib.pyplot as plt
         from matplotlib.offsetbox import AnnotationBbox, OffsetImage
@@ -936,7 +936,7 @@ class GenerationGallery(_Gallery):
 
     def snapshot(self, ncols: int = 4, # samples per row
                  size: float = 2.0, # inches per sample
-                ):
+                ) -> "matplotlib.figure.Figure":
         "The last run as a matplotlib figure."
         r = self._need_result()
         t = f"CFG {r['cfg_scale']:g}, {r['steps']} steps, seed {r['seed']}" + (f" | {self.summary_text}" if self.summary_text else "")
@@ -988,7 +988,7 @@ class EditGallery(_Gallery):
 
     def snapshot(self, ncols: int = 4, # cases per row
                  size: float = 1.8, # inches per image
-                ):
+                ) -> "matplotlib.figure.Figure":
         "The last run as a matplotlib figure."
         r = self._need_result()
         t = f"CFG {r['cfg_scale']:g}, {r['steps']} steps, seed {r['seed']}" + (f" | {self.summary_text}" if self.summary_text else "")

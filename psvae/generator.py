@@ -77,7 +77,7 @@ class GeneratorConfig(Config):
             raise ConfigError(f"head_width {self.head_width} is not divisible by head_heads {self.head_heads}")
         if self.head_width % 4: raise ConfigError(f"head_width must be a multiple of 4 (2-D sin-cos), got {self.head_width}")
 
-    def qwen_config(self):
+    def qwen_config(self) -> "transformers.Qwen2Config":
         "The backbone's `transformers.Qwen2Config`."
         from transformers import Qwen2Config
         kw = dict(QWEN_CONFIGS[self.backbone])
@@ -236,7 +236,7 @@ def fusion_positions(segments: Sequence[tuple[str, int]], # (kind, length) of ea
 # %% ../nbs/10_generator.ipynb #b64aebe7
 class FusionBackbone(nn.Module):
     "A Qwen2 backbone whose layers route text and image segments through shared or separate weights."
-    def __init__(self, config, # a `transformers.Qwen2Config`
+    def __init__(self, config: "transformers.Qwen2Config", # a `transformers.Qwen2Config`
                  design: str = "transfusion", # one of `DESIGNS`
                 ):
         super().__init__()
@@ -380,13 +380,13 @@ class LinearHead(nn.Module):
         self.out = nn.Linear(cond_dim, in_dim)
         nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)
 
-    def forward(self, x_t, states, t): return self.out(states)
+    def forward(self, x_t: torch.Tensor, states: torch.Tensor, t: torch.Tensor) -> torch.Tensor: return self.out(states)
 
 # %% ../nbs/10_generator.ipynb #f51e2dfe
 class Generator(nn.Module):
     "Transfusion-style fusion generator on a Qwen2 backbone with the wide DDT head; predicts flow-matching velocity."
     def __init__(self, cfg: GeneratorConfig | None = None, # architecture; default `GeneratorConfig()` (mini)
-                 tokenizer=None, # a `PreTrainedTokenizerFast` (kept with the model; needed for `encode_text`)
+                 tokenizer: "transformers.PreTrainedTokenizerBase | None" = None, # a `PreTrainedTokenizerFast` (kept with the model; needed for `encode_text`)
                 ):
         super().__init__()
         self.cfg = cfg = cfg or GeneratorConfig()
@@ -408,7 +408,7 @@ class Generator(nn.Module):
     @property
     def device(self) -> torch.device: return self.latent_in.weight.device
 
-    def check_latents(self, z: torch.Tensor, what: str = "latents"):
+    def check_latents(self, z: torch.Tensor, what: str = "latents") -> None:
         "Raise a `ConfigError` unless `z` is `[B, C, s, s]` with the configured C and s."
         c = self.cfg
         if z.ndim != 4 or tuple(z.shape[1:]) != (c.latent_channels, c.latent_size, c.latent_size):

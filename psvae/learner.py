@@ -181,7 +181,7 @@ class EMA:
         self.shadow = {n: p.detach().float().clone() for n, p in model.named_parameters() if p.requires_grad}
 
     @torch.no_grad()
-    def update(self, model: nn.Module):
+    def update(self, model: nn.Module) -> None:
         "Move the average towards the model's current parameters."
         for n, p in model.named_parameters():
             if n in self.shadow: self.shadow[n].lerp_(p.detach().float(), 1 - self.decay)
@@ -193,7 +193,7 @@ class EMA:
             if n in self.shadow: p.copy_(self.shadow[n])
         return model
 
-    def load(self, state: Mapping[str, torch.Tensor]):
+    def load(self, state: Mapping[str, torch.Tensor]) -> None:
         "Take the averaged weights from a state dict written by a checkpoint."
         missing = set(self.shadow) - set(state)
         if missing: raise ConfigError(f"EMA state lacks {sorted(missing)[:3]}...: the checkpoint is from a different model")

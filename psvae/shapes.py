@@ -715,7 +715,7 @@ class Reading:
         "How many objects match the given attributes."
         return len(self.find(shape, colour, pattern))
 
-    def find(self, shape=None, colour=None, pattern=None) -> list[ObjectReading]:
+    def find(self, shape: str | None = None, colour: str | None = None, pattern: str | None = None) -> list[ObjectReading]:
         "Objects matching the given attributes (None matches anything)."
         return [o for o in self.objects if (shape is None or o.shape == shape) and (colour is None or o.colour == colour)
                 and (pattern is None or o.pattern == pattern)]
@@ -874,7 +874,7 @@ class ShapesJudge:
         "The judge's settings (and the gates it has), for caches of scores to key on: a new gate or threshold reruns them."
         return {"min_area": self.min_area, "max_palette": self.max_palette, "min_fit": self.min_fit, "filter_gates": dict(self.filter_gates)}
 
-    def read(self, image) -> Reading:
+    def read(self, image: torch.Tensor | np.ndarray) -> Reading:
         "Read an image (`[3,H,W]` tensor in [0,1] or `[H,W,3]` array) into a `Reading`."
         from scipy import ndimage
         img = _to_hwc(image); size = img.shape[0]

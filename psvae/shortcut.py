@@ -126,7 +126,7 @@ class ShortcutConfig(Config):
         need(0 <= self.warmup_steps <= self.steps, f"warmup_steps must be in [0, steps={self.steps}], got {self.warmup_steps}")
         need(self.pixel_preset in PixelLossConfig.presets, f"pixel_preset must be one of {list(PixelLossConfig.presets)}, got {self.pixel_preset!r}")
 
-    def pixel_config(self):
+    def pixel_config(self) -> "psvae.losses.PixelLossConfig":
         "The decoders' `PixelLossConfig`: the preset, with this run's LPIPS path and GAN start."
         from psvae.losses import PixelLossConfig
         kw = {"lpips_path": self.lpips_path, **({} if self.disc_start is None else {"disc_start": self.disc_start})}
