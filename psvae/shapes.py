@@ -923,7 +923,7 @@ def _check(reading: Reading, c: dict) -> bool:
     raise ConfigError(f"unknown proposition check type {t!r}")
 
 @patch
-def score_geneval(self: ShapesJudge, image, prompt: dict) -> bool:
+def score_geneval(self: ShapesJudge, image: torch.Tensor | np.ndarray, prompt: dict) -> bool:
     "GenEval-style pass/fail of `image` against `prompt` (from `geneval_prompt`)."
     r = image if isinstance(image, Reading) else self.read(image)
     found = [r.find(q["shape"], q["colour"]) for q in prompt["include"]]
@@ -934,7 +934,7 @@ def score_geneval(self: ShapesJudge, image, prompt: dict) -> bool:
     return True
 
 @patch
-def score_dense(self: ShapesJudge, image, prompt: dict) -> float:
+def score_dense(self: ShapesJudge, image: torch.Tensor | np.ndarray, prompt: dict) -> float:
     "DPG-style score: fraction of `prompt['propositions']` that hold, a child failing when a parent fails."
     r = image if isinstance(image, Reading) else self.read(image)
     ok: dict[str, bool] = {}
@@ -970,7 +970,7 @@ def _tone_stats(img: np.ndarray) -> tuple[float, float]:
     return float(img.mean()), float((img[..., 0] - img[..., 2]).mean())
 
 @patch
-def edit_adherence(self: ShapesJudge, source_img, output_img, edit: Edit,
+def edit_adherence(self: ShapesJudge, source_img: torch.Tensor | np.ndarray, output_img: torch.Tensor | np.ndarray, edit: Edit,
                    readings: tuple[Reading, Reading] | None = None, # the two images' readings, if already made
                   ) -> bool:
     "Whether `output_img` does what `edit.instruction` asks, judged against `source_img`."
@@ -991,7 +991,7 @@ def edit_adherence(self: ShapesJudge, source_img, output_img, edit: Edit,
     raise ConfigError(f"unknown edit kind {k!r}: choose one of {EDIT_KINDS}")
 
 @patch
-def score_edit(self: ShapesJudge, source_img, output_img, edit: Edit, readings: tuple[Reading, Reading] | None = None) -> dict:
+def score_edit(self: ShapesJudge, source_img: torch.Tensor | np.ndarray, output_img: torch.Tensor | np.ndarray, edit: Edit, readings: tuple[Reading, Reading] | None = None) -> dict:
     "EditReward-style score: adherence, PSNR/SSIM consistency outside the edit mask, and their geometric mean."
     src, out = _to_hwc(source_img), _to_hwc(output_img)
     size = src.shape[0]
