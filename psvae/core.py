@@ -239,9 +239,11 @@ def center_crop_resize(im: "PIL.Image.Image", size: int) -> "PIL.Image.Image":
     return im.crop((l, t, l + size, t + size))
 
 def to_pil(x: torch.Tensor) -> "PIL.Image.Image":
-    "A `[3,H,W]` tensor in [0,1] as a PIL image."
+    "A `[3,H,W]` tensor in [0,1] (or a batch of one, `[1,3,H,W]`) as a PIL image."
     from PIL import Image
-    check_images(x if x.ndim == 3 else x[0], name="image")
+    if x.ndim == 4 and len(x) == 1: x = x[0]
+    if x.ndim == 4: raise ImageError(f"to_pil takes one image, got a batch of {len(x)} {tuple(x.shape)}: pass x[i], or to_pil(image_grid(x)) for all of them")
+    check_images(x, name="image")
     arr = (x.detach().float().clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).cpu().numpy())
     return Image.fromarray(arr)
 

@@ -370,8 +370,10 @@ def shard_paths(shards: str | Path | Sequence[str | Path], # shard files, folder
 
 def iter_shard(path: str | Path, # a webdataset-style tar file
               ) -> Iterator[tuple[str, dict[str, bytes]]]:
-    "Stream the samples of a tar shard as `(key, {extension: bytes})`; members are grouped by key in file order."
-    key, parts = None, {}
+    """Stream the samples of a tar shard as `(key, {extension: bytes})`; members are grouped by key in file order.
+    A shard that ends early raises `ShardError` after the samples it holds whole: inside a member's data, and also
+    inside a header or at a member's end without the end-of-archive block, which `tarfile` alone reads as a clean end."""
+    key, parts, done = None, {}, None
     try:
         with tarfile.open(path, "r|*") as tar:
             for m in tar:
@@ -380,10 +382,16 @@ def iter_shard(path: str | Path, # a webdataset-style tar file
                 k, dot, ext = base.partition(".")
                 if not dot: continue
                 k = f"{folder}/{k}" if folder else k
-                if k != key and parts: yield key, parts; parts = {}
+                if k != key and parts: yield key, parts; parts, done = {}, key
                 key, parts[ext] = k, tar.extractfile(m).read()
+            end, plain = tar.offset, getattr(tar.fileobj, "comptype", "tar") == "tar"  # (a compressed stream checks its own end)
+        if plain:
+            with open(path, "rb") as f: f.seek(end); tail = f.read(tarfile.BLOCKSIZE)
+            if len(tail) < tarfile.BLOCKSIZE or tail.count(0) != tarfile.BLOCKSIZE:
+                raise tarfile.ReadError(f"no end-of-archive block at byte {end}: the file ends inside a header, or after a member without its end")
     except (tarfile.TarError, OSError, EOFError) as e:
-        raise ShardError(f"cannot read shard {path} after sample {key!r} ({type(e).__name__}: {e}): "
+        where = f"after sample {done!r}" if done is not None else "before its first whole sample"
+        raise ShardError(f"cannot read shard {path} {where} ({type(e).__name__}: {e}): "
                          "the file is truncated or not a tar; rewrite it, or pass on_error='skip'") from e
     if parts: yield key, parts
 

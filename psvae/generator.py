@@ -525,7 +525,7 @@ def build_shapes_tokenizer(texts: Sequence[str] | None = None, # texts to take t
 
 def load_tokenizer(path: str | Path, # a folder written by `save_pretrained` (Shapes) or a Qwen checkpoint folder / hub id
                   ) -> "transformers.PreTrainedTokenizerBase":
-    "A Hugging Face tokenizer from a local folder (or hub id); adds a BOS token if the tokenizer has none."
+    "A Hugging Face tokenizer from a local folder (or hub id); one without a pad token pads with its EOS token (`tokenize` also opens each text with EOS where there is no BOS, as Qwen's has none)."
     from transformers import AutoTokenizer
     tok = AutoTokenizer.from_pretrained(str(path))
     if tok.pad_token is None: tok.pad_token = tok.eos_token

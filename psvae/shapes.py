@@ -190,7 +190,8 @@ def shade_of(colour: str) -> np.ndarray:
     return (c + (1 - c) * 0.45) if colour == "black" else c * 0.58
 
 def _vertices(o: ShapeObject) -> np.ndarray | None:
-    "Polygon vertices (image units) of a non-circle object, rotated by its jitter."
+    "Polygon vertices (image units) of a non-circle object, rotated by its jitter; None for a shape it does not know."
+    if o.shape not in _SHAPE_SCALE: return None
     R = o.size * _SHAPE_SCALE[o.shape]
     if o.shape == "square": v = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float64) * R
     elif o.shape == "triangle":
@@ -1113,7 +1114,8 @@ BENCHMARK_FILES = {"geneval_prompts.jsonl": make_geneval_prompts, "dense_prompts
 # %% ../nbs/02_shapes.ipynb #2beffee7
 def data_dir() -> Path:
     "The repository's `data/` folder (next to the `psvae` package)."
-    return Path(__file__).resolve().parent.parent / "data"
+    import importlib.util
+    return Path(importlib.util.find_spec("psvae").origin).resolve().parent.parent / "data"  # (no `__file__` in a notebook)
 
 def _load_jsonl(name: str, path: str | Path | None) -> list[dict]:
     p = Path(path) if path is not None else data_dir() / name
