@@ -158,8 +158,8 @@ def _latents_report(s: dict) -> str:
     rep = s["table4"]
     md = table4_markdown({**rep, "curves_png": "latents/curves.png"}).splitlines()
     md = [l for l in md if l != "# Table 4 in the mini world"]
-    md = ["### Convergence (Fig. 7): training curves" if l.startswith("## Convergence") else
-          "### Against the paper" if l == "## Against the paper" else "### Time" if l == "## Time" else l for l in md]
+    md = ["### Convergence (Fig. 7): training curves" if l.startswith("## Convergence") else "#" + l if l.startswith("## ") else l
+          for l in md]  # table4.md's sections become subsections of the report's section 3
     i = md.index("### Convergence (Fig. 7): training curves")
     return "\n".join([
         "## 3. RAE against PS-VAE: reconstruction, generation, editing (Table 4, Fig. 7)", "",

@@ -139,15 +139,11 @@ def test_docs_site(site, server, driver, tmp_path):
 
 def test_api_reference_complete(site):
     "Every public function and class of each module has an entry (its anchor) on its notebook's page."
-    import importlib, inspect, re
-    sys.path.insert(0, str(ROOT))
+    import re
+    from _api import notebook_modules
     from nbdev.doclinks import _nbpath2html
     missing = {}
-    for nb in sorted((ROOT / "nbs").glob("*.ipynb")):
-        m = re.search(r"#\|\s*default_exp\s+(\w+)", nb.read_text())
-        if not m: continue
-        mod = importlib.import_module(f"psvae.{m.group(1)}")
+    for nb, _, _, public in notebook_modules():
         ids = set(re.findall(r'id="([^"]+)"', (site / _nbpath2html(nb).name).read_text()))
-        public = [n for n in mod.__all__ if inspect.isfunction(getattr(mod, n)) or inspect.isclass(getattr(mod, n))]
         if gone := [n for n in public if n.lower() not in ids]: missing[nb.name] = gone
     assert not missing, f"public API without a docs entry (split multi-show_doc cells? check build warnings): {missing}"
